@@ -1,0 +1,44 @@
+"""digicampus web application: the Flask app factory, REST API, auth and CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from api import (
+    auth,
+    changes,
+    classrooms,
+    cli,
+    config,
+    credentials,
+    devices,
+    docs,
+    errors,
+    links,
+    networks,
+    regions,
+    runtime,
+    schools,
+    spec,
+    users,
+)
+
+RESOURCES = (regions, schools, networks, links, devices, credentials, classrooms, changes, users)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``test_config`` replaces the instance file and environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    runtime.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    cli.init_app(app)
+    api = spec.make_api(app)
+    for resource in RESOURCES:
+        resource.init_app(api)
+    docs.init_app(app)
+    return app

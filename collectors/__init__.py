@@ -1,0 +1,1 @@
+"""SNMP collectors: profiles, the pysnmp client, the poll cycle, the scheduler (collectors issue)."""

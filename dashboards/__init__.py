@@ -1,0 +1,1 @@
+"""HTML pages for people: coverage overview, drill-down, forms, exports (dashboards issue)."""

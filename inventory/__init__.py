@@ -1,0 +1,1 @@
+"""digicampus inventory: the domain (models, rules, services). Imports neither Flask nor pysnmp."""

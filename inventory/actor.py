@@ -1,0 +1,42 @@
+"""Who is acting: every service call takes an Actor, and the change log records it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from inventory.choices import UserRole
+from inventory.errors import PermissionDenied
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user (or system job) on whose behalf a service runs.
+
+    ``region_code`` and ``school_ids`` carry the scope of a region admin or school staff; the
+    roles issue turns them into query filters. Admins see everything.
+    """
+
+    user_id: int | None
+    name: str
+    role: UserRole
+    region_code: str | None = None
+    school_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        """An actor for jobs that run without a person: demo loader, collectors, migrations."""
+        return cls(user_id=None, name=name, role=UserRole.ADMIN)
+
+    @property
+    def can_write(self) -> bool:
+        return self.role is not UserRole.VIEWER
+
+    def require_write(self) -> None:
+        """Raise PermissionDenied unless this actor may change inventory data."""
+        if not self.can_write:
+            raise PermissionDenied("this account can read but not change the inventory")
+
+    def require_admin(self) -> None:
+        """Raise PermissionDenied unless this actor administers the whole deployment."""
+        if self.role is not UserRole.ADMIN:
+            raise PermissionDenied("only an admin may do this")

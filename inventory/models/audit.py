@@ -1,0 +1,38 @@
+"""The change log: who changed what, when, with the object before and after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inventory.choices import ChangeAction
+from inventory.models.base import Base, enum_type, utcnow
+
+
+class ChangeRecord(Base):
+    """One create/update/archive/delete of one object, written in the same transaction."""
+
+    __tablename__ = "change_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(sa.String(64))
+    action: Mapped[ChangeAction] = mapped_column(enum_type(ChangeAction))
+    object_type: Mapped[str] = mapped_column(sa.String(32))
+    object_id: Mapped[str] = mapped_column(sa.String(64))
+    object_repr: Mapped[str] = mapped_column(sa.String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    batch_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+
+    __table_args__ = (
+        sa.Index("ix_change_record_object", "object_type", "object_id"),
+        sa.Index("ix_change_record_at", "at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"ChangeRecord({self.id}, {self.action.value} {self.object_type}:{self.object_id})"

@@ -1,0 +1,162 @@
+"""A school's network: campus network history, uplinks, managed devices, SNMP credentials."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inventory.choices import (
+    CampusArchitecture,
+    Carrier,
+    DeviceRole,
+    DeviceStatus,
+    Lifecycle,
+    LinkKind,
+    LinkMedium,
+    SnmpAuthProtocol,
+    SnmpPrivProtocol,
+    SnmpVersion,
+    WirelessCoverage,
+)
+from inventory.models.base import Base, Timestamped, enum_type, lifecycle_of
+from inventory.models.schools import School
+
+
+class CampusNetwork(Timestamped, Base):
+    """One state of a school's campus network (校园网), in force from ``commissioned_on``.
+
+    A school has one campus network at a time; each upgrade is a new row, so the state on any
+    past date is the row with the latest ``commissioned_on`` not after that date.
+    """
+
+    __tablename__ = "campus_network"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
+    architecture: Mapped[CampusArchitecture] = mapped_column(enum_type(CampusArchitecture))
+    backbone_mbps: Mapped[int | None]
+    wireless_coverage: Mapped[WirelessCoverage] = mapped_column(enum_type(WirelessCoverage))
+    commissioned_on: Mapped[date]
+    notes: Mapped[str | None] = mapped_column(sa.String(500))
+
+    school: Mapped[School] = relationship(lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "commissioned_on", name="uq_campus_network_school_date"),
+    )
+
+    def __repr__(self) -> str:
+        return (
+            f"CampusNetwork({self.id}, school={self.school_id}, "
+            f"{self.architecture.value} from {self.commissioned_on})"
+        )
+
+
+class SnmpCredential(Timestamped, Base):
+    """A named SNMP credential profile shared by devices.
+
+    Community strings and v3 keys are stored only as Fernet tokens (``*_enc``); they are never
+    decrypted except by the collector that uses them.
+    """
+
+    __tablename__ = "snmp_credential"
+    # Columns the change log and every serialiser must mask.
+    __secret_columns__ = ("community_enc", "auth_key_enc", "priv_key_enc")
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    version: Mapped[SnmpVersion] = mapped_column(enum_type(SnmpVersion))
+    community_enc: Mapped[str | None] = mapped_column(sa.Text)
+    username: Mapped[str | None] = mapped_column(sa.String(64))
+    auth_protocol: Mapped[SnmpAuthProtocol | None] = mapped_column(enum_type(SnmpAuthProtocol))
+    auth_key_enc: Mapped[str | None] = mapped_column(sa.Text)
+    priv_protocol: Mapped[SnmpPrivProtocol | None] = mapped_column(enum_type(SnmpPrivProtocol))
+    priv_key_enc: Mapped[str | None] = mapped_column(sa.Text)
+    secrets_updated_at: Mapped[datetime | None]
+    notes: Mapped[str | None] = mapped_column(sa.String(500))
+
+    def __repr__(self) -> str:
+        return f"SnmpCredential({self.id}, {self.name!r}, {self.version.value})"
+
+
+class Device(Timestamped, Base):
+    """A managed network device (网络设备) of a school, polled over SNMP when enabled.
+
+    ``sys_descr``, ``sys_object_id``, ``vendor`` and ``model`` are filled by discovery where
+    staff left them empty.
+    """
+
+    __tablename__ = "device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(64))
+    role: Mapped[DeviceRole] = mapped_column(enum_type(DeviceRole))
+    status: Mapped[DeviceStatus] = mapped_column(enum_type(DeviceStatus))
+    mgmt_address: Mapped[str] = mapped_column(sa.String(45), unique=True)
+    snmp_port: Mapped[int] = mapped_column(default=161)
+    credential_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("snmp_credential.id", ondelete="RESTRICT"), index=True
+    )
+    polling_enabled: Mapped[bool] = mapped_column(default=True)
+    vendor: Mapped[str | None] = mapped_column(sa.String(64))
+    model: Mapped[str | None] = mapped_column(sa.String(64))
+    serial: Mapped[str | None] = mapped_column(sa.String(64))
+    sys_descr: Mapped[str | None] = mapped_column(sa.String(500))
+    sys_object_id: Mapped[str | None] = mapped_column(sa.String(128))
+    notes: Mapped[str | None] = mapped_column(sa.String(500))
+
+    school: Mapped[School] = relationship(lazy="joined", innerjoin=True)
+    credential: Mapped[SnmpCredential | None] = relationship(lazy="joined")
+
+    __table_args__ = (sa.Index("ix_device_school", "school_id"),)
+
+    def __repr__(self) -> str:
+        return f"Device({self.id}, {self.name!r}, {self.mgmt_address})"
+
+
+class NetworkLink(Timestamped, Base):
+    """A school's uplink (网络链路): to the metro network, the internet or the education cloud.
+
+    ``device_id`` + ``interface_name`` name the interface that carries it, so that polling can
+    verify its state and negotiated speed against the contracted bandwidth.
+    """
+
+    __tablename__ = "network_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
+    kind: Mapped[LinkKind] = mapped_column(enum_type(LinkKind))
+    carrier: Mapped[Carrier | None] = mapped_column(enum_type(Carrier))
+    medium: Mapped[LinkMedium] = mapped_column(enum_type(LinkMedium))
+    down_mbps: Mapped[int]
+    up_mbps: Mapped[int]
+    circuit_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    commissioned_on: Mapped[date | None]
+    decommissioned_on: Mapped[date | None]
+    device_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("device.id", ondelete="SET NULL"), index=True
+    )
+    interface_name: Mapped[str | None] = mapped_column(sa.String(64))
+    notes: Mapped[str | None] = mapped_column(sa.String(500))
+
+    school: Mapped[School] = relationship(lazy="joined", innerjoin=True)
+    device: Mapped[Device | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        sa.Index(
+            "ix_network_link_school_dates", "school_id", "commissioned_on", "decommissioned_on"
+        ),
+    )
+
+    @property
+    def status(self) -> Lifecycle:
+        """planned / active / decommissioned today, from the commissioning dates."""
+        return lifecycle_of(self.commissioned_on, self.decommissioned_on, date.today())
+
+    def __repr__(self) -> str:
+        return (
+            f"NetworkLink({self.id}, school={self.school_id}, {self.kind.value} {self.down_mbps}M)"
+        )

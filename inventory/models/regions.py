@@ -1,0 +1,56 @@
+"""Administrative regions and school types: the reference data everything hangs on."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inventory.choices import RegionLevel, Stage
+from inventory.models.base import Base, enum_type
+
+
+class Region(Base):
+    """An administrative division (行政区划): province, prefecture or county, keyed by its code.
+
+    ``path`` is the chain of codes from the root (``/530000/532300/532301/``) so that a region
+    subtree is one indexed prefix match, whatever its depth.
+    """
+
+    __tablename__ = "region"
+
+    code: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+    level: Mapped[RegionLevel] = mapped_column(enum_type(RegionLevel))
+    parent_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("region.code", ondelete="RESTRICT"), index=True
+    )
+    path: Mapped[str] = mapped_column(sa.String(128))
+    seat_lat: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    seat_lon: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+
+    parent: Mapped[Region | None] = relationship(remote_side=[code])
+
+    __table_args__ = (
+        sa.Index("ix_region_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
+
+    def __repr__(self) -> str:
+        return f"Region({self.code!r}, {self.name_zh!r}, {self.level.value})"
+
+
+class SchoolType(Base):
+    """A Ministry of Education school-type code (办学类型), e.g. 211 小学."""
+
+    __tablename__ = "school_type"
+
+    code: Mapped[str] = mapped_column(sa.String(3), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(sa.String(64))
+    name_en: Mapped[str] = mapped_column(sa.String(128))
+    stage: Mapped[Stage] = mapped_column(enum_type(Stage))
+    default_scope: Mapped[bool]
+
+    def __repr__(self) -> str:
+        return f"SchoolType({self.code!r}, {self.name_zh!r})"

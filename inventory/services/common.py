@@ -1,0 +1,220 @@
+"""Pieces every service uses: change recording, paging and sorting, date-derived status."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from inventory.actor import Actor
+from inventory.choices import ChangeAction, Lifecycle
+from inventory.errors import InvalidInput, NotFound, invalid
+from inventory.models import Base, ChangeRecord, Region, School
+
+T = TypeVar("T")
+M = TypeVar("M", bound=Base)
+# A column in a query: mapped attribute (School.code) or any SQL expression.
+SqlColumn = sa.ColumnElement[Any] | sa.orm.QueryableAttribute[Any]
+
+SKIPPED_IN_SNAPSHOT = frozenset({"created_at", "updated_at"})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def snapshot(obj: Base) -> dict[str, Any]:
+    """The object's columns as JSON values; secret columns show only whether they are set."""
+    secret = getattr(obj, "__secret_columns__", ())
+    out: dict[str, Any] = {}
+    for attr in sa.inspect(obj).mapper.column_attrs:
+        key = attr.key
+        if key in SKIPPED_IN_SNAPSHOT:
+            continue
+        value = getattr(obj, key)
+        if key in secret:
+            out[key.removesuffix("_enc")] = "***" if value else None
+        else:
+            out[key] = _jsonable(value)
+    return out
+
+
+def record_change(
+    session: Session,
+    actor: Actor,
+    action: ChangeAction,
+    obj: Base,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    batch_id: str | None = None,
+) -> ChangeRecord:
+    """Add a change record to the session: committed or rolled back with the change itself."""
+    pk = sa.inspect(obj).identity
+    record = ChangeRecord(
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action=action,
+        object_type=obj.__tablename__,
+        object_id=",".join(str(part) for part in pk) if pk else "?",
+        object_repr=repr(obj)[:200],
+        before=before,
+        after=after,
+        batch_id=batch_id,
+    )
+    session.add(record)
+    return record
+
+
+def add_object(session: Session, actor: Actor, obj: M, batch_id: str | None = None) -> M:
+    """Insert ``obj`` and log its creation."""
+    session.add(obj)
+    session.flush()
+    record_change(session, actor, ChangeAction.CREATE, obj, None, snapshot(obj), batch_id)
+    return obj
+
+
+def change_object(
+    session: Session,
+    actor: Actor,
+    obj: Base,
+    changes: Mapping[str, Any],
+    action: ChangeAction = ChangeAction.UPDATE,
+    batch_id: str | None = None,
+) -> bool:
+    """Apply already-validated ``changes``; log before/after. False (and no log) if nothing changed."""
+    before = snapshot(obj)
+    for key, value in changes.items():
+        setattr(obj, key, value)
+    after = snapshot(obj)
+    if before == after:
+        return False
+    session.flush()
+    record_change(session, actor, action, obj, before, after, batch_id)
+    return True
+
+
+def delete_object(session: Session, actor: Actor, obj: Base, batch_id: str | None = None) -> None:
+    """Delete ``obj`` and log what it was."""
+    record_change(session, actor, ChangeAction.DELETE, obj, snapshot(obj), None, batch_id)
+    session.delete(obj)
+    session.flush()
+
+
+def merged(obj: Base, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The object's attribute values as they would be after ``changes`` (for cross-field rules)."""
+    values = {attr.key: getattr(obj, attr.key) for attr in sa.inspect(obj).mapper.column_attrs}
+    values.update(changes)
+    return values
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """Which page of a list, and its order: ``sort`` is a field name, ``-`` first for descending."""
+
+    page: int = 1
+    per_page: int = 50
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class PageResult(Generic[T]):
+    """One page of a list and the total count across all pages."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+
+def paginate(
+    session: Session,
+    stmt: sa.Select[M],
+    request: PageRequest,
+    sortable: Mapping[str, SqlColumn],
+    default_sort: str,
+    tiebreak: SqlColumn,
+) -> PageResult[M]:
+    """Count ``stmt``, then fetch one page of it in a stable order."""
+    sort = request.sort or default_sort
+    descending = sort.startswith("-")
+    column = sortable.get(sort.lstrip("-"))
+    if column is None:
+        raise invalid("sort", f"cannot sort by {sort!r}; allowed: {', '.join(sorted(sortable))}")
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    order = column.desc() if descending else column.asc()
+    rows = session.scalars(
+        stmt.order_by(order, tiebreak)
+        .limit(request.per_page)
+        .offset((request.page - 1) * request.per_page)
+    ).unique()
+    return PageResult(list(rows), total or 0, request.page, request.per_page)
+
+
+def lifecycle_condition(
+    start: sa.orm.QueryableAttribute[date | None],
+    end: sa.orm.QueryableAttribute[date | None],
+    status: Lifecycle,
+    today: date,
+) -> sa.ColumnElement[bool]:
+    """SQL for "this [start, end) interval is planned / active / closed on ``today``"."""
+    if status is Lifecycle.CLOSED:
+        return sa.and_(end.is_not(None), end <= today)
+    not_closed = sa.or_(end.is_(None), end > today)
+    if status is Lifecycle.PLANNED:
+        return sa.and_(start.is_not(None), start > today, not_closed)
+    return sa.and_(sa.or_(start.is_(None), start <= today), not_closed)
+
+
+def check_interval(
+    errors: dict[str, list[str]], start_key: str, start: date | None, end_key: str, end: date | None
+) -> None:
+    """Add an error under ``end_key`` if the interval ends before it starts."""
+    if start is not None and end is not None and end < start:
+        errors.setdefault(end_key, []).append(
+            f"must not be before {start_key} ({start.isoformat()})"
+        )
+
+
+def raise_if(errors: dict[str, list[str]], message: str = "invalid input") -> None:
+    """Raise one InvalidInput carrying every collected field error."""
+    if errors:
+        raise InvalidInput(message, errors)
+
+
+def region_subtree(session: Session, region_code: str) -> sa.Select[str]:
+    """Codes of the region and every region below it; NotFound-style 422 if it does not exist."""
+    path = session.scalar(sa.select(Region.path).where(Region.code == region_code))
+    if path is None:
+        raise invalid("region", f"no region with code {region_code!r}")
+    return sa.select(Region.code).where(Region.path.startswith(path))
+
+
+def school_by_code(session: Session, actor: Actor, code: str) -> School:
+    """The school with this code, or NotFound (children's services look their parent up here)."""
+    school = session.scalar(sa.select(School).where(School.code == code))
+    if school is None:
+        raise NotFound(f"no school with code {code!r}")
+    return school
+
+
+def get_or_404(session: Session, model: type[M], ident: int, what: str) -> M:
+    """Load ``model`` by primary key or raise NotFound naming ``what``."""
+    obj = session.get(model, ident)
+    if obj is None:
+        raise NotFound(f"no {what} with id {ident}")
+    return obj

@@ -1,0 +1,144 @@
+"""Schools: register, correct, archive, list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from inventory.actor import Actor
+from inventory.choices import ChangeAction, Lifecycle, RegionLevel, Stage
+from inventory.errors import duplicate
+from inventory.models import Region, School, SchoolType
+from inventory.services.common import (
+    PageRequest,
+    PageResult,
+    SqlColumn,
+    add_object,
+    change_object,
+    check_interval,
+    lifecycle_condition,
+    merged,
+    paginate,
+    raise_if,
+    region_subtree,
+    school_by_code,
+)
+
+SORTABLE: dict[str, SqlColumn] = {
+    "code": School.code,
+    "name": School.name,
+    "region_code": School.region_code,
+    "type_code": School.type_code,
+    "students": School.students,
+    "opened_on": School.opened_on,
+    "updated_at": School.updated_at,
+}
+
+
+@dataclass(frozen=True)
+class SchoolFilter:
+    """What a school list may be narrowed by; every field is optional."""
+
+    region: str | None = None
+    types: tuple[str, ...] = ()
+    stage: Stage | None = None
+    status: Lifecycle | None = None
+    q: str | None = None
+
+
+def list_schools(
+    session: Session,
+    actor: Actor,
+    flt: SchoolFilter,
+    page: PageRequest,
+    today: date | None = None,
+) -> PageResult[School]:
+    """One page of schools matching ``flt``."""
+    stmt = sa.select(School)
+    if flt.region:
+        stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
+    if flt.types:
+        stmt = stmt.where(School.type_code.in_(flt.types))
+    if flt.stage:
+        stmt = stmt.where(
+            School.type_code.in_(sa.select(SchoolType.code).where(SchoolType.stage == flt.stage))
+        )
+    if flt.status:
+        stmt = stmt.where(
+            lifecycle_condition(
+                School.opened_on, School.closed_on, flt.status, today or date.today()
+            )
+        )
+    if flt.q:
+        pattern = f"%{flt.q}%"
+        stmt = stmt.where(sa.or_(School.name.ilike(pattern), School.code.like(pattern)))
+    return paginate(session, stmt, page, SORTABLE, "code", School.id)
+
+
+def get_school(session: Session, actor: Actor, code: str) -> School:
+    """The school with this code, or NotFound."""
+    return school_by_code(session, actor, code)
+
+
+def _check(session: Session, values: Mapping[str, Any], school_id: int | None) -> None:
+    errors: dict[str, list[str]] = {}
+    type_code = values.get("type_code")
+    if type_code is not None and session.get(SchoolType, type_code) is None:
+        allowed = session.scalars(sa.select(SchoolType.code).order_by(SchoolType.code))
+        errors["type_code"] = [f"unknown school type {type_code!r}; allowed: {', '.join(allowed)}"]
+    region_code = values.get("region_code")
+    if region_code is not None:
+        region = session.get(Region, region_code)
+        if region is None:
+            errors["region_code"] = [f"no region with code {region_code!r}"]
+        elif region.level is not RegionLevel.COUNTY:
+            errors["region_code"] = [
+                f"{region_code} is a {region.level.value}; a school belongs to a county"
+            ]
+    check_interval(
+        errors, "opened_on", values.get("opened_on"), "closed_on", values.get("closed_on")
+    )
+    raise_if(errors)
+    code = values.get("code")
+    clash = session.scalar(
+        sa.select(School.id).where(School.code == code, School.id != (school_id or -1))
+    )
+    if clash is not None:
+        raise duplicate("code", f"a school with code {code} already exists")
+
+
+def create_school(session: Session, actor: Actor, data: Mapping[str, Any]) -> School:
+    """Register a new school."""
+    actor.require_write()
+    _check(session, data, None)
+    return add_object(session, actor, School(**data))
+
+
+def update_school(session: Session, actor: Actor, code: str, changes: Mapping[str, Any]) -> School:
+    """Correct some fields of a school."""
+    actor.require_write()
+    school = school_by_code(session, actor, code)
+    _check(session, merged(school, changes), school.id)
+    change_object(session, actor, school, changes)
+    return school
+
+
+def archive_school(
+    session: Session, actor: Actor, code: str, closed_on: date | None = None
+) -> School:
+    """Close a school as of ``closed_on`` (default today); its history stays for past coverage."""
+    actor.require_write()
+    school = school_by_code(session, actor, code)
+    when = closed_on or date.today()
+    if school.closed_on is not None and school.closed_on <= when:
+        return school  # already closed by then: archiving twice changes nothing
+    errors: dict[str, list[str]] = {}
+    check_interval(errors, "opened_on", school.opened_on, "closed_on", when)
+    raise_if(errors)
+    change_object(session, actor, school, {"closed_on": when}, ChangeAction.ARCHIVE)
+    return school
