@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 
 from inventory.choices import UserRole
 from inventory.errors import PermissionDenied
@@ -13,7 +14,8 @@ class Actor:
     """The user (or system job) on whose behalf a service runs.
 
     ``region_code`` and ``school_ids`` carry the scope of a region admin or school staff; the
-    roles issue turns them into query filters. Admins see everything.
+    roles issue turns them into query filters. Admins see everything. ``batch_id`` groups the
+    changes of one operation (a demo load, a spreadsheet import) in the change log.
     """
 
     user_id: int | None
@@ -21,11 +23,16 @@ class Actor:
     role: UserRole
     region_code: str | None = None
     school_ids: frozenset[int] = field(default_factory=frozenset)
+    batch_id: str | None = None
 
     @classmethod
     def system(cls, name: str) -> Actor:
         """An actor for jobs that run without a person: demo loader, collectors, migrations."""
         return cls(user_id=None, name=name, role=UserRole.ADMIN)
+
+    def in_batch(self) -> Actor:
+        """The same actor with a fresh batch id, for one bulk operation."""
+        return replace(self, batch_id=str(uuid.uuid4()))
 
     @property
     def can_write(self) -> bool:

@@ -58,7 +58,6 @@ def record_change(
     obj: Base,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    batch_id: str | None = None,
 ) -> ChangeRecord:
     """Add a change record to the session: committed or rolled back with the change itself."""
     pk = sa.inspect(obj).identity
@@ -71,17 +70,17 @@ def record_change(
         object_repr=repr(obj)[:200],
         before=before,
         after=after,
-        batch_id=batch_id,
+        batch_id=actor.batch_id,
     )
     session.add(record)
     return record
 
 
-def add_object(session: Session, actor: Actor, obj: M, batch_id: str | None = None) -> M:
+def add_object(session: Session, actor: Actor, obj: M) -> M:
     """Insert ``obj`` and log its creation."""
     session.add(obj)
     session.flush()
-    record_change(session, actor, ChangeAction.CREATE, obj, None, snapshot(obj), batch_id)
+    record_change(session, actor, ChangeAction.CREATE, obj, None, snapshot(obj))
     return obj
 
 
@@ -91,7 +90,6 @@ def change_object(
     obj: Base,
     changes: Mapping[str, Any],
     action: ChangeAction = ChangeAction.UPDATE,
-    batch_id: str | None = None,
 ) -> bool:
     """Apply already-validated ``changes``; log before/after. False (and no log) if nothing changed."""
     before = snapshot(obj)
@@ -101,13 +99,13 @@ def change_object(
     if before == after:
         return False
     session.flush()
-    record_change(session, actor, action, obj, before, after, batch_id)
+    record_change(session, actor, action, obj, before, after)
     return True
 
 
-def delete_object(session: Session, actor: Actor, obj: Base, batch_id: str | None = None) -> None:
+def delete_object(session: Session, actor: Actor, obj: Base) -> None:
     """Delete ``obj`` and log what it was."""
-    record_change(session, actor, ChangeAction.DELETE, obj, snapshot(obj), None, batch_id)
+    record_change(session, actor, ChangeAction.DELETE, obj, snapshot(obj), None)
     session.delete(obj)
     session.flush()
 
