@@ -40,6 +40,11 @@ class Text(fields.String):
             raise ma.ValidationError(f"must be at most {self.max_length} characters")
         return text
 
+    def _validate(self, value: Any) -> None:
+        # Blank optional text became None above; format validators only apply to text.
+        if value is not None:
+            super()._validate(value)
+
 
 class IPAddress(Text):
     """An IPv4 or IPv6 address, stored in its canonical text form."""
