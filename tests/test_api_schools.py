@@ -232,3 +232,10 @@ def test_a_patch_that_changes_nothing_logs_nothing(api: ApiClient, school: dict[
 def test_region_code_in_school_is_checked_against_county(api: ApiClient) -> None:
     response = api.post("/api/v1/schools", json=school_data(region_code=COUNTY))
     assert response.status_code == 201
+
+
+def test_text_search_treats_wildcards_literally(api: ApiClient) -> None:
+    api.post("/api/v1/schools", json=school_data(code="2153010001", name="100%希望小学"))
+    api.post("/api/v1/schools", json=school_data(code="2153010002", name="鹿城小学"))
+    assert api.get("/api/v1/schools", query_string={"q": "%"}).json["count"] == 1
+    assert api.get("/api/v1/schools", query_string={"q": "_"}).json["count"] == 0

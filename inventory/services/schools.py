@@ -75,8 +75,12 @@ def list_schools(
             )
         )
     if flt.q:
-        pattern = f"%{flt.q}%"
-        stmt = stmt.where(sa.or_(School.name.ilike(pattern), School.code.like(pattern)))
+        stmt = stmt.where(
+            sa.or_(
+                School.name.icontains(flt.q, autoescape=True),
+                School.code.contains(flt.q, autoescape=True),
+            )
+        )
     return paginate(session, stmt, page, SORTABLE, "code", School.id)
 
 
