@@ -7,7 +7,7 @@ from typing import Any
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 
-from api.converters import IdConverter
+from api.converters import MAX_ID, IdConverter
 from api.errors import Api
 
 
@@ -26,5 +26,10 @@ def make_api(app: Flask) -> Api:
     api = Api(
         app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name)}
     )
-    api.register_converter(IdConverter, {"type": "integer", "format": "int32", "minimum": 1})
+    api.register_converter(IdConverter, _id_parameter)
     return api
+
+
+def _id_parameter(_converter: Any) -> dict[str, Any]:
+    """How an ``<id:...>`` path parameter appears in the OpenAPI document."""
+    return {"type": "integer", "format": "int32", "minimum": 1, "maximum": MAX_ID}

@@ -17,7 +17,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys enforced on every connection."""
+    """An engine for ``url``; SQLite gets foreign keys enforced on every connection.
+
+    Statement parameters are kept out of logs and error messages: they include SNMP
+    ciphertext and token hashes.
+    """
+    kwargs.setdefault("hide_parameters", True)
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
