@@ -6,5 +6,5 @@ from api.classrooms.resources import blp
 
 
 def init_app(api: Api) -> None:
-    """Register the Classrooms (教室) endpoints."""
-    api.register_blueprint(blp)
+    """Register /api/v1/schools/<code>/classrooms and /api/v1/classrooms."""
+    api.register_blueprint(blp, url_prefix="/api/v1")

@@ -6,5 +6,5 @@ from api.networks.resources import blp
 
 
 def init_app(api: Api) -> None:
-    """Register the Campus networks (校园网) endpoints."""
-    api.register_blueprint(blp)
+    """Register /api/v1/schools/<code>/campus-networks and /api/v1/campus-networks."""
+    api.register_blueprint(blp, url_prefix="/api/v1")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -108,6 +108,45 @@ def delete_object(session: Session, actor: Actor, obj: Base) -> None:
     record_change(session, actor, ChangeAction.DELETE, obj, snapshot(obj), None)
     session.delete(obj)
     session.flush()
+
+
+def coerce_enums(
+    values: Mapping[str, Any], enums: Mapping[str, type[StrEnum]], errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    """``values`` with enum fields given as stored strings turned into members.
+
+    Callers outside HTTP (demo loader, import) pass plain strings. A value that is no member is
+    dropped from the result and reported in ``errors`` with the allowed values.
+    """
+    out = dict(values)
+    for key, enum in enums.items():
+        value = out.get(key)
+        if value is None or isinstance(value, enum):
+            continue
+        try:
+            out[key] = enum(value)
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum)
+            errors[key] = [f"unknown value {value!r}; allowed: {allowed}"]
+            out.pop(key)
+    return out
+
+
+def archive_object(
+    session: Session, actor: Actor, obj: Base, start: str, end: str, on: date | None
+) -> None:
+    """End ``obj``'s [start, end) interval on ``on`` (default today), logged as an archive.
+
+    Archiving again with a later date changes nothing; an end before the start is refused.
+    """
+    when = on or date.today()
+    current = getattr(obj, end)
+    if current is not None and current <= when:
+        return
+    errors: dict[str, list[str]] = {}
+    check_interval(errors, start, getattr(obj, start), end, when)
+    raise_if(errors)
+    change_object(session, actor, obj, {end: when}, ChangeAction.ARCHIVE)
 
 
 def merged(obj: Base, changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from inventory.actor import Actor
-from inventory.choices import ChangeAction, Lifecycle, RegionLevel, Stage
+from inventory.choices import Lifecycle, RegionLevel, Stage
 from inventory.errors import duplicate
 from inventory.models import Region, School, SchoolType
 from inventory.services.common import (
@@ -19,6 +19,7 @@ from inventory.services.common import (
     PageResult,
     SqlColumn,
     add_object,
+    archive_object,
     change_object,
     check_interval,
     lifecycle_condition,
@@ -138,11 +139,5 @@ def archive_school(
     """Close a school as of ``closed_on`` (default today); its history stays for past coverage."""
     actor.require_write()
     school = school_by_code(session, actor, code)
-    when = closed_on or date.today()
-    if school.closed_on is not None and school.closed_on <= when:
-        return school  # already closed by then: archiving twice changes nothing
-    errors: dict[str, list[str]] = {}
-    check_interval(errors, "opened_on", school.opened_on, "closed_on", when)
-    raise_if(errors)
-    change_object(session, actor, school, {"closed_on": when}, ChangeAction.ARCHIVE)
+    archive_object(session, actor, school, "opened_on", "closed_on", closed_on)
     return school
