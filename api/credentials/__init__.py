@@ -6,5 +6,5 @@ from api.credentials.resources import blp
 
 
 def init_app(api: Api) -> None:
-    """Register the SNMP credentials endpoints."""
-    api.register_blueprint(blp)
+    """Register /api/v1/snmp-credentials."""
+    api.register_blueprint(blp, url_prefix="/api/v1")

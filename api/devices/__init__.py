@@ -6,5 +6,5 @@ from api.devices.resources import blp
 
 
 def init_app(api: Api) -> None:
-    """Register the Devices (网络设备) endpoints."""
-    api.register_blueprint(blp)
+    """Register /api/v1/devices and /api/v1/schools/<code>/devices."""
+    api.register_blueprint(blp, url_prefix="/api/v1")

@@ -6,5 +6,5 @@ from api.links.resources import blp
 
 
 def init_app(api: Api) -> None:
-    """Register the Network links (网络链路) endpoints."""
-    api.register_blueprint(blp)
+    """Register /api/v1/links and /api/v1/schools/<code>/links."""
+    api.register_blueprint(blp, url_prefix="/api/v1")

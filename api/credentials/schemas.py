@@ -1,0 +1,83 @@
+"""SNMP credential schemas: secrets go in (load_only) and never come out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from api.fields import CONTROL_CHARS, ListArgs, Text, page_schema, sort_field
+from inventory.choices import SnmpAuthProtocol, SnmpPrivProtocol, SnmpVersion
+from inventory.services import credentials
+
+SECURITY_LEVELS = ["community", "authNoPriv", "authPriv"]
+
+
+class Secret(fields.String):
+    """A write-only secret: taken exactly as given (never trimmed), bounded, never dumped."""
+
+    def __init__(self, min_length: int, max_length: int, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).update(format="password", writeOnly=True)
+        super().__init__(
+            load_only=True,
+            allow_none=True,
+            validate=validate.Length(min_length, max_length),
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if CONTROL_CHARS.search(text):
+            raise ma.ValidationError("must not contain control characters")
+        if text != text.strip():
+            raise ma.ValidationError("must not begin or end with white space")
+        return text
+
+
+def _has(column: str) -> fields.Function:
+    return fields.Function(
+        lambda credential: getattr(credential, column) is not None,
+        dump_only=True,
+        metadata={"type": "boolean", "description": "Whether the secret is set"},
+    )
+
+
+class CredentialSchema(ma.Schema):
+    """An SNMP credential profile; secrets are write-only and stored encrypted."""
+
+    id = fields.Integer(dump_only=True)
+    name = Text(64, required=True)
+    version = fields.Enum(SnmpVersion, by_value=True, required=True)
+    community = Secret(1, 64, metadata={"description": "v1/v2c community (write-only)"})
+    username = Text(32, allow_none=True, metadata={"description": "SNMPv3 user"})
+    auth_protocol = fields.Enum(SnmpAuthProtocol, by_value=True, allow_none=True)
+    auth_key = Secret(8, 64, metadata={"description": "SNMPv3 auth key (write-only)"})
+    priv_protocol = fields.Enum(
+        SnmpPrivProtocol,
+        by_value=True,
+        allow_none=True,
+        metadata={"description": "SNMPv3 privacy; default none"},
+    )
+    priv_key = Secret(8, 64, metadata={"description": "SNMPv3 privacy key (write-only)"})
+    security_level = fields.Function(
+        credentials.security_level,
+        dump_only=True,
+        metadata={"type": "string", "enum": SECURITY_LEVELS},
+    )
+    has_community = _has("community_enc")
+    has_auth_key = _has("auth_key_enc")
+    has_priv_key = _has("priv_key_enc")
+    secrets_updated_at = fields.DateTime(dump_only=True)
+    notes = Text(500, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+
+
+CredentialPageSchema = page_schema(CredentialSchema)
+
+
+class CredentialListArgs(ListArgs):
+    """Paging and order of the credential list."""
+
+    sort = sort_field(credentials.SORTABLE, "name")

@@ -1,0 +1,180 @@
+"""Managed network devices of schools: register, correct, delete, list."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, contains_eager
+
+from inventory.actor import Actor
+from inventory.choices import DeviceRole, DeviceStatus
+from inventory.errors import duplicate, invalid
+from inventory.models import Device, NetworkLink, School, SnmpCredential
+from inventory.services.common import (
+    PageRequest,
+    PageResult,
+    SqlColumn,
+    add_object,
+    change_object,
+    coerce_enums,
+    delete_object,
+    get_or_404,
+    merged,
+    paginate,
+    raise_if,
+    region_subtree,
+    school_by_code,
+)
+
+SORTABLE: dict[str, SqlColumn] = {
+    "name": Device.name,
+    "school_code": School.code,
+    "mgmt_address": Device.mgmt_address,
+    "role": Device.role,
+    "status": Device.status,
+    "vendor": Device.vendor,
+    "model": Device.model,
+    "updated_at": Device.updated_at,
+}
+
+# Applied on create only: a correction never resets what it does not mention.
+DEFAULTS: dict[str, Any] = {
+    "status": DeviceStatus.ACTIVE,
+    "snmp_port": 161,
+    "polling_enabled": True,
+}
+ENUMS: dict[str, type[StrEnum]] = {"role": DeviceRole, "status": DeviceStatus}
+REQUIRED = ("name", "role", "status", "mgmt_address", "snmp_port", "polling_enabled")
+SYS_OBJECT_ID = re.compile(r"^1(\.(0|[1-9][0-9]*))+$")
+
+
+@dataclass(frozen=True)
+class DeviceFilter:
+    """What a device list may be narrowed by; every field is optional.
+
+    ``q`` matches part of the name or of the management address.
+    """
+
+    school: str | None = None
+    region: str | None = None
+    role: DeviceRole | None = None
+    status: DeviceStatus | None = None
+    polling_enabled: bool | None = None
+    credential_id: int | None = None
+    q: str | None = None
+
+
+def list_devices(
+    session: Session, actor: Actor, flt: DeviceFilter, page: PageRequest
+) -> PageResult[Device]:
+    """One page of devices matching ``flt``."""
+    stmt = sa.select(Device).join(Device.school).options(contains_eager(Device.school))
+    if flt.school:
+        if session.scalar(sa.select(School.id).where(School.code == flt.school)) is None:
+            raise invalid("school", f"no school with code {flt.school!r}")
+        stmt = stmt.where(School.code == flt.school)
+    if flt.region:
+        stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
+    if flt.role:
+        stmt = stmt.where(Device.role == flt.role)
+    if flt.status:
+        stmt = stmt.where(Device.status == flt.status)
+    if flt.polling_enabled is not None:
+        stmt = stmt.where(Device.polling_enabled.is_(flt.polling_enabled))
+    if flt.credential_id is not None:
+        stmt = stmt.where(Device.credential_id == flt.credential_id)
+    if flt.q:
+        stmt = stmt.where(
+            sa.or_(
+                Device.name.icontains(flt.q, autoescape=True),
+                Device.mgmt_address.contains(flt.q.lower(), autoescape=True),
+            )
+        )
+    return paginate(session, stmt, page, SORTABLE, "name", Device.id)
+
+
+def get_device(session: Session, actor: Actor, device_id: int) -> Device:
+    """The device with this id, or NotFound."""
+    return get_or_404(session, Device, device_id, "device")
+
+
+def _coerce(values: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    """``values`` with enums as members and the address in canonical form; errors collected."""
+    out = coerce_enums(values, ENUMS, errors)
+    address = out.get("mgmt_address")
+    if address is not None:
+        try:
+            out["mgmt_address"] = str(ipaddress.ip_address(str(address).strip()))
+        except ValueError:
+            errors["mgmt_address"] = ["must be an IPv4 or IPv6 address"]
+    return out
+
+
+def _check(
+    session: Session, values: Mapping[str, Any], errors: dict[str, list[str]], device_id: int | None
+) -> None:
+    for key in REQUIRED:
+        if key not in errors and values.get(key) is None:
+            errors[key] = ["is required"]
+    port = values.get("snmp_port")
+    if port is not None and "snmp_port" not in errors and not 1 <= port <= 65535:
+        errors["snmp_port"] = ["must be between 1 and 65535"]
+    oid = values.get("sys_object_id")
+    if oid is not None and not SYS_OBJECT_ID.match(oid):
+        errors["sys_object_id"] = ["must be a dotted numeric OID such as 1.3.6.1.4.1.2011"]
+    credential_id = values.get("credential_id")
+    if credential_id is not None and session.get(SnmpCredential, credential_id) is None:
+        errors["credential_id"] = [f"no SNMP credential with id {credential_id}"]
+    raise_if(errors)
+    address = values["mgmt_address"]
+    clash = session.scalar(
+        sa.select(Device.name).where(Device.mgmt_address == address, Device.id != (device_id or -1))
+    )
+    if clash is not None:
+        raise duplicate("mgmt_address", f"device {clash!r} already has the address {address}")
+
+
+def create_device(
+    session: Session, actor: Actor, school_code: str, data: Mapping[str, Any]
+) -> Device:
+    """Register a device of a school."""
+    actor.require_write()
+    school = school_by_code(session, actor, school_code)
+    errors: dict[str, list[str]] = {}
+    values = _coerce({**DEFAULTS, **data}, errors)
+    _check(session, values, errors, None)
+    return add_object(session, actor, Device(school=school, **values))
+
+
+def update_device(
+    session: Session, actor: Actor, device_id: int, changes: Mapping[str, Any]
+) -> Device:
+    """Correct some fields of a device; the others keep their values."""
+    actor.require_write()
+    device = get_device(session, actor, device_id)
+    errors: dict[str, list[str]] = {}
+    changes = _coerce(changes, errors)
+    _check(session, merged(device, changes), errors, device.id)
+    change_object(session, actor, device, changes)
+    if "credential_id" in changes:
+        session.expire(device, ["credential"])
+    return device
+
+
+def delete_device(session: Session, actor: Actor, device_id: int) -> None:
+    """Delete a device; links it carried stay, no longer tied to an interface (logged too)."""
+    actor.require_write()
+    device = get_device(session, actor, device_id)
+    links = session.scalars(
+        sa.select(NetworkLink).where(NetworkLink.device_id == device.id).order_by(NetworkLink.id)
+    ).unique()
+    for link in links:
+        change_object(session, actor, link, {"device_id": None, "interface_name": None})
+        session.expire(link, ["device"])
+    delete_object(session, actor, device)

@@ -1,0 +1,204 @@
+"""A school's uplinks: register, correct, archive (decommission), list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, contains_eager
+
+from inventory.actor import Actor
+from inventory.choices import Carrier, Lifecycle, LinkKind, LinkMedium
+from inventory.errors import duplicate, invalid
+from inventory.models import Device, NetworkLink, School
+from inventory.services.common import (
+    PageRequest,
+    PageResult,
+    SqlColumn,
+    add_object,
+    archive_object,
+    change_object,
+    check_interval,
+    coerce_enums,
+    get_or_404,
+    lifecycle_condition,
+    merged,
+    paginate,
+    raise_if,
+    region_subtree,
+    school_by_code,
+)
+
+SORTABLE: dict[str, SqlColumn] = {
+    "school_code": School.code,
+    "kind": NetworkLink.kind,
+    "carrier": NetworkLink.carrier,
+    "medium": NetworkLink.medium,
+    "down_mbps": NetworkLink.down_mbps,
+    "up_mbps": NetworkLink.up_mbps,
+    "circuit_id": NetworkLink.circuit_id,
+    "commissioned_on": NetworkLink.commissioned_on,
+    "decommissioned_on": NetworkLink.decommissioned_on,
+    "updated_at": NetworkLink.updated_at,
+}
+
+ENUMS: dict[str, type[StrEnum]] = {"kind": LinkKind, "carrier": Carrier, "medium": LinkMedium}
+REQUIRED = ("kind", "medium", "down_mbps", "up_mbps")
+MAX_MBPS = 400_000
+
+
+@dataclass(frozen=True)
+class LinkFilter:
+    """What a link list may be narrowed by; every field is optional.
+
+    ``status`` is derived from the commissioning dates as of today; ``monitored`` means the link
+    names the device interface that carries it.
+    """
+
+    school: str | None = None
+    region: str | None = None
+    kind: LinkKind | None = None
+    carrier: Carrier | None = None
+    medium: LinkMedium | None = None
+    status: Lifecycle | None = None
+    monitored: bool | None = None
+
+
+def list_links(
+    session: Session,
+    actor: Actor,
+    flt: LinkFilter,
+    page: PageRequest,
+    today: date | None = None,
+) -> PageResult[NetworkLink]:
+    """One page of links matching ``flt``."""
+    stmt = (
+        sa.select(NetworkLink).join(NetworkLink.school).options(contains_eager(NetworkLink.school))
+    )
+    if flt.school:
+        if session.scalar(sa.select(School.id).where(School.code == flt.school)) is None:
+            raise invalid("school", f"no school with code {flt.school!r}")
+        stmt = stmt.where(School.code == flt.school)
+    if flt.region:
+        stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
+    for column, value in (
+        (NetworkLink.kind, flt.kind),
+        (NetworkLink.carrier, flt.carrier),
+        (NetworkLink.medium, flt.medium),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if flt.status:
+        stmt = stmt.where(
+            lifecycle_condition(
+                NetworkLink.commissioned_on,
+                NetworkLink.decommissioned_on,
+                flt.status,
+                today or date.today(),
+            )
+        )
+    if flt.monitored is True:
+        stmt = stmt.where(NetworkLink.device_id.is_not(None))
+    elif flt.monitored is False:
+        stmt = stmt.where(NetworkLink.device_id.is_(None))
+    return paginate(session, stmt, page, SORTABLE, "school_code", NetworkLink.id)
+
+
+def get_link(session: Session, actor: Actor, link_id: int) -> NetworkLink:
+    """The link with this id, or NotFound."""
+    return get_or_404(session, NetworkLink, link_id, "network link")
+
+
+def _check(
+    session: Session,
+    values: Mapping[str, Any],
+    errors: dict[str, list[str]],
+    school_id: int,
+    link_id: int | None,
+) -> None:
+    for key in REQUIRED:
+        if key not in errors and values.get(key) is None:
+            errors[key] = ["is required"]
+    for key in ("down_mbps", "up_mbps"):
+        mbps = values.get(key)
+        if key not in errors and mbps is not None and not 1 <= mbps <= MAX_MBPS:
+            errors[key] = [f"must be between 1 and {MAX_MBPS} Mbps"]
+    internet = values.get("kind") is LinkKind.INTERNET
+    if internet and "carrier" not in errors and values.get("carrier") is None:
+        errors["carrier"] = ["is required for an internet link"]
+    check_interval(
+        errors,
+        "commissioned_on",
+        values.get("commissioned_on"),
+        "decommissioned_on",
+        values.get("decommissioned_on"),
+    )
+    device_id = values.get("device_id")
+    interface = values.get("interface_name")
+    if device_id is not None:
+        device = session.get(Device, device_id)
+        if device is None:
+            errors["device_id"] = [f"no device with id {device_id}"]
+        elif device.school_id != school_id:
+            errors["device_id"] = [
+                f"device {device.name!r} belongs to another school ({device.school.code})"
+            ]
+        if interface is None:
+            errors.setdefault("interface_name", []).append(
+                "is required when device_id is set: name the interface that carries the link"
+            )
+    elif interface is not None:
+        errors.setdefault("device_id", []).append(
+            "is required when interface_name is set: name the device that has the interface"
+        )
+    raise_if(errors)
+    circuit_id = values.get("circuit_id")
+    if circuit_id is not None:
+        clash = session.scalar(
+            sa.select(NetworkLink.id).where(
+                NetworkLink.circuit_id == circuit_id, NetworkLink.id != (link_id or -1)
+            )
+        )
+        if clash is not None:
+            raise duplicate("circuit_id", f"link {clash} already has the circuit id {circuit_id!r}")
+
+
+def create_link(
+    session: Session, actor: Actor, school_code: str, data: Mapping[str, Any]
+) -> NetworkLink:
+    """Register an uplink of a school."""
+    actor.require_write()
+    school = school_by_code(session, actor, school_code)
+    errors: dict[str, list[str]] = {}
+    values = coerce_enums(data, ENUMS, errors)
+    _check(session, values, errors, school.id, None)
+    return add_object(session, actor, NetworkLink(school=school, **values))
+
+
+def update_link(
+    session: Session, actor: Actor, link_id: int, changes: Mapping[str, Any]
+) -> NetworkLink:
+    """Correct some fields of a link; the others keep their values."""
+    actor.require_write()
+    link = get_link(session, actor, link_id)
+    errors: dict[str, list[str]] = {}
+    changes = coerce_enums(changes, ENUMS, errors)
+    _check(session, merged(link, changes), errors, link.school_id, link.id)
+    change_object(session, actor, link, changes)
+    if "device_id" in changes:
+        session.expire(link, ["device"])
+    return link
+
+
+def archive_link(
+    session: Session, actor: Actor, link_id: int, on: date | None = None
+) -> NetworkLink:
+    """Decommission a link as of ``on`` (default today); it stays for past coverage."""
+    actor.require_write()
+    link = get_link(session, actor, link_id)
+    archive_object(session, actor, link, "commissioned_on", "decommissioned_on", on)
+    return link
