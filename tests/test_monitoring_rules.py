@@ -1,0 +1,127 @@
+"""Unit tests of the monitoring rules, with values worked out by hand."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from inventory.monitoring.availability import Interval, availability, outage_time
+from inventory.monitoring.rates import COUNTER64, CounterReading, elapsed_seconds, octet_rate_bps
+from inventory.monitoring.verification import LinkObservation, verify_uplink
+
+T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
+FIVE_MIN = timedelta(minutes=5)
+
+
+def reading(octets: int, uptime_s: float | None, at: datetime) -> CounterReading:
+    return CounterReading(octets, None if uptime_s is None else int(uptime_s * 100), at)
+
+
+def test_rate_over_five_minutes() -> None:
+    # 3.75 GB in 300 s = 100 Mbit/s
+    rate = octet_rate_bps(
+        reading(1_000, 86_400, T0), reading(1_000 + 3_750_000_000, 86_700, T0 + FIVE_MIN), 1000
+    )
+    assert rate == pytest.approx(100e6)
+
+
+def test_agent_clock_is_preferred_over_polling_jitter() -> None:
+    # We polled 2 s late, the agent says 300 s passed: 300 s is the truth for its counters.
+    before, after = reading(0, 1_000, T0), reading(0, 1_300, T0 + FIVE_MIN + timedelta(seconds=2))
+    assert elapsed_seconds(before, after) == 300
+
+
+def test_counter_wrap_gives_the_true_rate() -> None:
+    # 1,000,000 octets before the wrap + 2,000,000 after = 3,000,000 octets in 300 s = 80 kbit/s
+    before = reading(COUNTER64 - 1_000_000, 86_400, T0)
+    after = reading(2_000_000, 86_700, T0 + FIVE_MIN)
+    assert octet_rate_bps(before, after, 1000) == pytest.approx(80_000)
+
+
+def test_counter_reset_without_restart_gives_no_rate() -> None:
+    # Counters cleared on the device: the wrapped delta would be ~2**64 octets, absurd.
+    assert (
+        octet_rate_bps(reading(9_000_000, 86_400, T0), reading(500, 86_700, T0 + FIVE_MIN)) is None
+    )
+
+
+def test_agent_restart_gives_no_rate() -> None:
+    # Uptime 120 s after a 300 s interval: the agent restarted, counters restarted from 0.
+    before, after = reading(9_000_000, 86_400, T0), reading(8_000_000, 120, T0 + FIVE_MIN)
+    assert elapsed_seconds(before, after) is None
+    assert octet_rate_bps(before, after, 1000) is None
+
+
+def test_restart_with_higher_counter_still_gives_no_rate() -> None:
+    before, after = reading(1_000, 200, T0), reading(50_000_000, 250, T0 + FIVE_MIN)
+    assert octet_rate_bps(before, after, 1000) is None
+
+
+def test_rate_above_the_negotiated_speed_is_refused() -> None:
+    # 10 GB in 300 s is 267 Mbit/s: impossible on a 100 Mbit/s port.
+    before, after = reading(0, 1_000, T0), reading(10_000_000_000, 1_300, T0 + FIVE_MIN)
+    assert octet_rate_bps(before, after, 100) is None
+    assert octet_rate_bps(before, after, 1000) == pytest.approx(10e9 * 8 / 300)
+
+
+def test_without_uptime_the_wall_clock_is_used() -> None:
+    before, after = reading(0, None, T0), reading(37_500_000, None, T0 + FIVE_MIN)
+    assert octet_rate_bps(before, after) == pytest.approx(1e6)
+
+
+def test_readings_out_of_order_give_no_rate() -> None:
+    assert octet_rate_bps(reading(0, 1_300, T0 + FIVE_MIN), reading(10, 1_000, T0)) is None
+
+
+def test_availability_merges_overlaps_and_clips_to_the_window() -> None:
+    start, end = T0, T0 + timedelta(days=30)
+    outages = [
+        Interval(T0 - timedelta(hours=2), T0 + timedelta(hours=1)),  # 1 h inside the window
+        Interval(T0 + timedelta(days=1), T0 + timedelta(days=1, hours=3)),
+        Interval(T0 + timedelta(days=1, hours=2), T0 + timedelta(days=1, hours=4)),  # overlaps
+        Interval(end - timedelta(hours=1), None),  # still open
+    ]
+    assert outage_time(outages, start, end) == timedelta(hours=6)
+    assert availability(outages, start, end) == pytest.approx(1 - 6 / 720)
+
+
+def test_availability_without_outages_is_one_and_needs_a_window() -> None:
+    assert availability([], T0, T0 + timedelta(days=1)) == 1.0
+    with pytest.raises(ValueError):
+        availability([], T0, T0)
+
+
+NOW = T0 + timedelta(days=40)
+GOOD = LinkObservation(
+    monitored=True, last_polled_at=NOW - FIVE_MIN, oper_up=True, speed_mbps=1000, availability=0.999
+)
+
+
+def test_a_healthy_uplink_is_verified() -> None:
+    assert verify_uplink(1000, GOOD, NOW).verified
+
+
+@pytest.mark.parametrize(
+    ("seen", "reason"),
+    [
+        (LinkObservation(monitored=False), "not_monitored"),
+        (LinkObservation(monitored=True), "never_polled"),
+        (replace(GOOD, last_polled_at=NOW - timedelta(hours=25)), "stale"),
+        (replace(GOOD, oper_up=False), "down"),
+        (replace(GOOD, speed_mbps=100), "slow"),
+        (replace(GOOD, availability=0.972), "unavailable"),
+    ],
+)
+def test_each_failed_condition_is_a_reason(seen: LinkObservation, reason: str) -> None:
+    verdict = verify_uplink(1000, seen, NOW)
+    assert not verdict.verified
+    assert [r[0] for r in verdict.reasons] == [reason]
+
+
+def test_slow_reason_carries_both_speeds() -> None:
+    slow = replace(GOOD, speed_mbps=100)
+    assert verify_uplink(1000, slow, NOW).reasons == [
+        ("slow", {"measured_mbps": 100, "contracted_mbps": 1000})
+    ]
