@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import errno
+import socket
+from datetime import timedelta
+
 import click
+import sqlalchemy as sa
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
+from werkzeug.serving import run_simple
 
 from api import runtime
-from inventory import migrate
+from inventory import demo, migrate
 from inventory.actor import Actor
 from inventory.choices import UserRole
 from inventory.errors import DomainError
+from inventory.models import School, User
 from inventory.services import accounts
+
+DEMO_USER = "demo-admin"
 
 
 def _create_app() -> Flask:
@@ -78,7 +87,115 @@ def create_admin(name: str) -> None:
     click.echo(issued.secret)
 
 
+def _port_free(host: str, port: int) -> str | None:
+    """None if the server could listen on host:port, else why not (one line)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        return f"cannot serve on {host!r}: {exc.strerror}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        # The server sets SO_REUSEADDR too: a socket in TIME_WAIT is not "in use".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"port {port} on {host} is already in use; choose another with --port"
+            return f"cannot serve on {host}:{port}: {exc.strerror}"
+    return None
+
+
+def _url_host(host: str) -> str:
+    """The host as a browser should be pointed at it."""
+    if host in ("0.0.0.0", "::", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to serve on.")
+@click.option(
+    "--seed",
+    default=demo.DEFAULT_SEED,
+    show_default=True,
+    type=int,
+    help="Seed of the synthetic inventory (used only when the database has no schools yet).",
+)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and a token, do not serve.")
+@click.option(
+    "--scale", default=1.0, type=click.FloatRange(0, demo.MAX_SCALE, min_open=True), hidden=True
+)
+@pass_script_info
+def demo_command(
+    info: ScriptInfo, host: str, port: int, seed: int, no_serve: bool, scale: float
+) -> None:
+    """Migrate, load the Chuxiong demo inventory once, print an API token and serve the app."""
+    if not no_serve and (problem := _port_free(host, port)):
+        raise click.ClickException(problem)
+    app = info.load_app()
+    with app.app_context():
+        token = _prepare_demo(seed, scale)
+    base = f"http://{_url_host(host)}:{port}"
+    click.echo()
+    click.echo(f"  API docs:  {base}/api/v1/docs")
+    click.echo(f"  server:    {base}/  (no home page yet: start from the API docs)")
+    click.echo(f"  user:      {DEMO_USER} (admin)")
+    click.echo(f"  token:     {token}")
+    click.echo(
+        f'  try:       curl -H "Authorization: Bearer {token}" '
+        f"'{base}/api/v1/schools?region=532301&per_page=5'"
+    )
+    click.echo()
+    if no_serve:
+        return
+    try:
+        run_simple(host, port, app, threaded=True)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _prepare_demo(seed: int, scale: float) -> str:
+    """Migrate; load the demo unless there are schools already; return a fresh demo token."""
+    rt = runtime.runtime()
+    migrate.upgrade(rt.engine)
+    system = Actor.system("demo")
+    session = rt.sessions()
+    try:
+        existing = session.scalar(sa.select(sa.func.count()).select_from(School)) or 0
+        if existing:
+            click.echo(f"The database already has {existing} schools: demo data not loaded again.")
+        else:
+            inventory = demo.generate(seed, scale)
+            with click.progressbar(
+                length=len(inventory.schools), label="Loading the demo inventory"
+            ) as bar:
+                summary = demo.load(session, system, rt.secret_box, inventory, bar.update)
+            click.echo(
+                f"Loaded {summary.schools} schools, {summary.classrooms} classrooms, "
+                f"{summary.campus_networks} campus-network states, {summary.links} uplinks, "
+                f"{summary.devices} devices and {summary.credentials} SNMP credentials "
+                f"(seed {seed}, change-log batch {summary.batch_id})."
+            )
+        user = session.scalar(sa.select(User).where(User.name == DEMO_USER))
+        if user is None:
+            user = accounts.create_user(session, system, DEMO_USER, UserRole.ADMIN)
+        # Each start prints a new token; a week's lifetime keeps old ones from piling up valid.
+        issued = accounts.issue_token(
+            session, system, user, label="digicampus demo", lifetime=timedelta(days=7)
+        )
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        raise click.ClickException(exc.message) from exc
+    finally:
+        session.close()
+    return issued.secret
+
+
 def init_app(app: Flask) -> None:
     """Attach the subcommands to the app's CLI."""
     app.cli.add_command(db_group)
     app.cli.add_command(users_group)
+    app.cli.add_command(demo_command)
