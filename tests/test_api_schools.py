@@ -14,6 +14,7 @@ def test_create_returns_the_school_with_derived_fields(api: ApiClient) -> None:
     assert response.status_code == 201
     body = response.json
     assert body["name"] == "楚雄市鹿城小学"  # trimmed
+    assert "楚雄市鹿城小学" in response.get_data(as_text=True)  # UTF-8, not \u escapes
     assert body["stage"] == "primary"
     assert body["type_name"] == "小学"
     assert body["region_name"] == "楚雄市"
