@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 
+import dashboards
 from api import (
     auth,
     changes,
@@ -21,6 +22,7 @@ from api import (
     regions,
     runtime,
     schools,
+    security,
     spec,
     users,
 )
@@ -42,4 +44,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for resource in RESOURCES:
         resource.init_app(api)
     docs.init_app(app)
+    security.init_app(app)
+    dashboards.init_app(app)
     return app

@@ -12,7 +12,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from werkzeug.serving import run_simple
 
-from api import runtime
+from api import commands_users, runtime
 from inventory import demo, migrate
 from inventory.actor import Actor
 from inventory.choices import UserRole
@@ -61,30 +61,6 @@ def db_current() -> None:
     """Show the schema revision of the database and the newest one this release has."""
     engine = runtime.runtime().engine
     click.echo(f"database: {migrate.current_revision(engine)}  newest: {migrate.head_revision()}")
-
-
-@click.group("users")
-def users_group() -> None:
-    """Accounts and API tokens."""
-
-
-@users_group.command("create-admin")
-@click.argument("name")
-@with_appcontext
-def create_admin(name: str) -> None:
-    """Create admin NAME and print its API token (shown this once only)."""
-    session = runtime.runtime().sessions()
-    try:
-        with session.begin():
-            system = Actor.system("cli")
-            user = accounts.create_user(session, system, name.strip(), UserRole.ADMIN)
-            issued = accounts.issue_token(session, system, user, label="created by create-admin")
-    except DomainError as exc:
-        raise click.ClickException(exc.message) from exc
-    finally:
-        session.close()
-    click.echo(f"admin {name!r} created. API token (shown once, store it now):")
-    click.echo(issued.secret)
 
 
 def _port_free(host: str, port: int) -> str | None:
@@ -197,5 +173,5 @@ def _prepare_demo(seed: int, scale: float) -> str:
 def init_app(app: Flask) -> None:
     """Attach the subcommands to the app's CLI."""
     app.cli.add_command(db_group)
-    app.cli.add_command(users_group)
+    commands_users.register(app)
     app.cli.add_command(demo_command)

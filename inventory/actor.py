@@ -13,9 +13,10 @@ from inventory.errors import PermissionDenied
 class Actor:
     """The user (or system job) on whose behalf a service runs.
 
-    ``region_code`` and ``school_ids`` carry the scope of a region admin or school staff; the
-    roles issue turns them into query filters. Admins see everything. ``batch_id`` groups the
-    changes of one operation (a demo load, a spreadsheet import) in the change log.
+    ``region_code`` and ``school_ids`` carry the scope of a region admin, a viewer or school
+    staff; ``inventory.scope`` turns them into the query conditions every service applies.
+    Admins see everything. ``batch_id`` groups the changes of one operation (a demo load, a
+    spreadsheet import) in the change log.
     """
 
     user_id: int | None

@@ -138,6 +138,10 @@ class ChangeAction(StrEnum):
     UPDATE = "update"
     ARCHIVE = "archive"
     DELETE = "delete"
+    REVOKE = "revoke"
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
 
 
 def values(enum: type[StrEnum]) -> list[str]:
@@ -203,3 +207,20 @@ LABELS: dict[StrEnum, tuple[str, str]] = {
     UserRole.SCHOOL_STAFF: ("学校信息员", "school staff"),
     UserRole.VIEWER: ("只读", "viewer"),
 }
+
+
+class PollFailure(StrEnum):
+    """Why a device did not answer a poll usefully; auth failure is not "down"."""
+
+    TIMEOUT = "timeout"
+    AUTH_FAILURE = "auth_failure"
+    MALFORMED = "malformed"
+    ERROR_STATUS = "error_status"
+    UNREACHABLE = "unreachable"
+    NO_CREDENTIALS = "no_credentials"
+
+
+class OutageCause(StrEnum):
+    UNREACHABLE = "unreachable"
+    INTERFACE_DOWN = "interface_down"
+    SPEED_BELOW_CONTRACT = "speed_below_contract"

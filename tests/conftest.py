@@ -4,7 +4,7 @@ migrated once per session with Alembic and emptied of non-reference rows after e
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from inventory import migrate, reference
 from inventory.actor import Actor
 from inventory.choices import UserRole
 from inventory.db import make_engine, make_sessionmaker
-from inventory.models import Base
+from inventory.models import Base, User
 from inventory.secretbox import SecretBox
 from inventory.services import accounts
 
@@ -136,11 +136,47 @@ class ApiClient:
         return self._call("DELETE", path, **kwargs)
 
 
-def make_token(engine: Engine, name: str, role: UserRole = UserRole.ADMIN) -> str:
+def make_token(
+    engine: Engine,
+    name: str,
+    role: UserRole = UserRole.ADMIN,
+    *,
+    region: str | None = None,
+    schools: Sequence[str] = (),
+    password: str | None = None,
+) -> str:
+    """A user with this role and scope (region code, school codes) and a token for it.
+
+    Without a scope a region admin gets COUNTY; school staff without schools (which the
+    services refuse to create) are inserted as they are and see nothing.
+    """
+    if role is UserRole.REGION_ADMIN and region is None:
+        region = COUNTY
     with make_sessionmaker(engine)() as db, db.begin():
         system = Actor.system("tests")
-        user = accounts.create_user(db, system, name, role)
+        if role is UserRole.SCHOOL_STAFF and not schools:
+            user = User(name=name, role=role)
+            db.add(user)
+            db.flush()
+        else:
+            user = accounts.create_user(
+                db, system, name, role, region, schools=schools, password=password
+            )
         return accounts.issue_token(db, system, user).secret
+
+
+def client_for(
+    app: Flask,
+    engine: Engine,
+    name: str,
+    role: UserRole,
+    *,
+    region: str | None = None,
+    schools: Sequence[str] = (),
+) -> ApiClient:
+    """An API client acting as a new user with this role and scope."""
+    token = make_token(engine, name, role, region=region, schools=schools)
+    return ApiClient(app.test_client(), token)
 
 
 @pytest.fixture

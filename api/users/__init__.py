@@ -1,4 +1,4 @@
-"""Users resource: who am I (account management comes with roles)."""
+"""Users resource: accounts (admins), who am I, and everyone's own API tokens."""
 
 from flask_smorest import Api
 

@@ -13,7 +13,7 @@ from inventory.models.base import Base, enum_type, utcnow
 
 
 class ChangeRecord(Base):
-    """One create/update/archive/delete of one object, written in the same transaction."""
+    """One change of one object (or a login, a revocation), written in the same transaction."""
 
     __tablename__ = "change_record"
 
@@ -28,6 +28,10 @@ class ChangeRecord(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     batch_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    # The school the object is or belongs to (None for users, tokens, regions, credentials):
+    # it scopes the change log to the schools a reader may see. No foreign key: the log
+    # outlives what it describes.
+    school_id: Mapped[int | None] = mapped_column(index=True)
 
     __table_args__ = (
         sa.Index("ix_change_record_object", "object_type", "object_id"),

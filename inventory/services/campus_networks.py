@@ -10,9 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import CampusArchitecture, WirelessCoverage
-from inventory.errors import duplicate, invalid
+from inventory.errors import duplicate
 from inventory.models import CampusNetwork, School
 from inventory.services.common import (
     PageRequest,
@@ -22,12 +23,13 @@ from inventory.services.common import (
     change_object,
     coerce_enums,
     delete_object,
-    get_or_404,
+    get_in_scope,
     merged,
     paginate,
     raise_if,
     region_subtree,
     school_by_code,
+    school_id_by_code,
 )
 
 SORTABLE: dict[str, SqlColumn] = {
@@ -84,6 +86,7 @@ def list_campus_networks(
         sa.select(CampusNetwork)
         .join(CampusNetwork.school)
         .options(contains_eager(CampusNetwork.school))
+        .where(scope.school_visible(actor))
     )
     if flt.as_of is not None:
         current = _in_force(flt.as_of)
@@ -95,9 +98,7 @@ def list_campus_networks(
             ),
         )
     if flt.school:
-        if session.scalar(sa.select(School.id).where(School.code == flt.school)) is None:
-            raise invalid("school", f"no school with code {flt.school!r}")
-        stmt = stmt.where(School.code == flt.school)
+        stmt = stmt.where(CampusNetwork.school_id == school_id_by_code(session, actor, flt.school))
     if flt.region:
         stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
     if flt.architecture:
@@ -119,7 +120,7 @@ def campus_network_on(session: Session, school_id: int, day: date) -> CampusNetw
 
 def get_campus_network(session: Session, actor: Actor, network_id: int) -> CampusNetwork:
     """The campus-network state with this id, or NotFound."""
-    return get_or_404(session, CampusNetwork, network_id, "campus network")
+    return get_in_scope(session, actor, CampusNetwork, network_id, "campus network")
 
 
 def _check(
@@ -147,7 +148,7 @@ def create_campus_network(
 ) -> CampusNetwork:
     """Record a state of a school's campus network (the first one, or an upgrade)."""
     actor.require_write()
-    school = school_by_code(session, actor, school_code)
+    school = school_by_code(session, actor, school_code, write=True)
     errors: dict[str, list[str]] = {}
     values = coerce_enums({**DEFAULTS, **data}, ENUMS, errors)
     raise_if(errors)
@@ -160,7 +161,7 @@ def update_campus_network(
 ) -> CampusNetwork:
     """Correct some fields of one campus-network state; the others keep their values."""
     actor.require_write()
-    network = get_campus_network(session, actor, network_id)
+    network = get_in_scope(session, actor, CampusNetwork, network_id, "campus network", write=True)
     errors: dict[str, list[str]] = {}
     changes = coerce_enums(changes, ENUMS, errors)
     raise_if(errors)
@@ -172,5 +173,5 @@ def update_campus_network(
 def delete_campus_network(session: Session, actor: Actor, network_id: int) -> None:
     """Delete a wrongly entered state (an upgrade is a new state, not a deletion)."""
     actor.require_write()
-    network = get_campus_network(session, actor, network_id)
+    network = get_in_scope(session, actor, CampusNetwork, network_id, "campus network", write=True)
     delete_object(session, actor, network)

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import ChangeAction
 from inventory.models import ChangeRecord
@@ -32,8 +33,8 @@ class ChangeFilter:
 def list_changes(
     session: Session, actor: Actor, flt: ChangeFilter, page: PageRequest
 ) -> PageResult[ChangeRecord]:
-    """One page of change records, newest first unless sorted otherwise."""
-    stmt = sa.select(ChangeRecord)
+    """One page of the change records the actor may read, newest first unless sorted otherwise."""
+    stmt = sa.select(ChangeRecord).where(scope.change_visible(actor))
     for column, value in (
         (ChangeRecord.object_type, flt.object_type),
         (ChangeRecord.object_id, flt.object_id),

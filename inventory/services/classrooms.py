@@ -10,11 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import ClassroomKind, DisplayKind, Lifecycle
-from inventory.errors import duplicate, invalid
+from inventory.errors import Conflict, NotFound, duplicate
 from inventory.models import Classroom, School
 from inventory.services.common import (
+    BulkInserts,
     PageRequest,
     PageResult,
     SqlColumn,
@@ -23,13 +25,14 @@ from inventory.services.common import (
     change_object,
     check_interval,
     coerce_enums,
-    get_or_404,
+    get_in_scope,
     lifecycle_condition,
     merged,
     paginate,
     raise_if,
     region_subtree,
     school_by_code,
+    school_id_by_code,
 )
 
 SORTABLE: dict[str, SqlColumn] = {
@@ -82,11 +85,14 @@ def list_classrooms(
     today: date | None = None,
 ) -> PageResult[Classroom]:
     """One page of classrooms matching ``flt``."""
-    stmt = sa.select(Classroom).join(Classroom.school).options(contains_eager(Classroom.school))
+    stmt = (
+        sa.select(Classroom)
+        .join(Classroom.school)
+        .options(contains_eager(Classroom.school))
+        .where(scope.school_visible(actor))
+    )
     if flt.school:
-        if session.scalar(sa.select(School.id).where(School.code == flt.school)) is None:
-            raise invalid("school", f"no school with code {flt.school!r}")
-        stmt = stmt.where(School.code == flt.school)
+        stmt = stmt.where(Classroom.school_id == school_id_by_code(session, actor, flt.school))
     if flt.region:
         stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
     if flt.kind:
@@ -115,12 +121,11 @@ def list_classrooms(
 
 def get_classroom(session: Session, actor: Actor, classroom_id: int) -> Classroom:
     """The classroom with this id, or NotFound."""
-    return get_or_404(session, Classroom, classroom_id, "classroom")
+    return get_in_scope(session, actor, Classroom, classroom_id, "classroom")
 
 
-def _check(
-    session: Session, values: Mapping[str, Any], school_id: int, classroom_id: int | None
-) -> None:
+def _rule_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every rule a classroom's values must meet by themselves (uniqueness aside)."""
     errors: dict[str, list[str]] = {}
     room_code = values.get("room_code")
     if room_code is None or not str(room_code).strip():
@@ -135,7 +140,18 @@ def _check(
         "decommissioned_on",
         values.get("decommissioned_on"),
     )
-    raise_if(errors)
+    return errors
+
+
+def _room_taken(room_code: str) -> Conflict:
+    return duplicate("room_code", f"this school already has a room {room_code!r}")
+
+
+def _check(
+    session: Session, values: Mapping[str, Any], school_id: int, classroom_id: int | None
+) -> None:
+    raise_if(_rule_errors(values))
+    room_code = values.get("room_code")
     clash = session.scalar(
         sa.select(Classroom.id).where(
             Classroom.school_id == school_id,
@@ -144,7 +160,7 @@ def _check(
         )
     )
     if clash is not None:
-        raise duplicate("room_code", f"this school already has a room {room_code!r}")
+        raise _room_taken(str(room_code))
 
 
 def create_classroom(
@@ -152,7 +168,7 @@ def create_classroom(
 ) -> Classroom:
     """Register a classroom of the school with this code; omitted equipment defaults to none."""
     actor.require_write()
-    school = school_by_code(session, actor, school_code)
+    school = school_by_code(session, actor, school_code, write=True)
     errors: dict[str, list[str]] = {}
     values = coerce_enums({**DEFAULTS, **data}, ENUMS, errors)
     raise_if(errors)
@@ -165,7 +181,7 @@ def update_classroom(
 ) -> Classroom:
     """Correct some fields of a classroom; the others keep their values."""
     actor.require_write()
-    classroom = get_classroom(session, actor, classroom_id)
+    classroom = get_in_scope(session, actor, Classroom, classroom_id, "classroom", write=True)
     errors: dict[str, list[str]] = {}
     changes = coerce_enums(changes, ENUMS, errors)
     raise_if(errors)
@@ -179,6 +195,95 @@ def archive_classroom(
 ) -> Classroom:
     """Decommission a classroom as of ``on`` (default today); it stays for past coverage."""
     actor.require_write()
-    classroom = get_classroom(session, actor, classroom_id)
+    classroom = get_in_scope(session, actor, Classroom, classroom_id, "classroom", write=True)
     archive_object(session, actor, classroom, "commissioned_on", "decommissioned_on", on)
     return classroom
+
+
+class ClassroomImport:
+    """Many classrooms created and corrected in one transaction (a spreadsheet import).
+
+    The rules are those of ``create_classroom`` and ``update_classroom``, and so is the change
+    log; what differs is only how often the database is asked: each school is looked up once,
+    the rooms of each school are fetched once (for the natural-key lookup and the
+    one-room-code-per-school rule), and new classrooms are inserted in chunks
+    (``BulkInserts``). Call ``flush()`` at the end; the caller commits.
+    """
+
+    def __init__(self, session: Session, actor: Actor, chunk_size: int = 1000) -> None:
+        actor.require_write()
+        self.session = session
+        self.actor = actor
+        self.inserts = BulkInserts(
+            session, actor, Classroom, ("school_id", "room_code"), chunk_size
+        )
+        self._schools: dict[str, School | None] = {}
+        self._stored: dict[int, dict[str, sa.Row[Any]]] = {}
+        self._taken: dict[int, set[str]] = {}
+
+    def school(self, code: str) -> School:
+        """The school with this code that the actor may change (looked up once), or NotFound."""
+        if code not in self._schools:
+            try:
+                self._schools[code] = school_by_code(self.session, self.actor, code, write=True)
+            except NotFound:
+                self._schools[code] = None
+        school = self._schools[code]
+        if school is None:
+            raise NotFound(f"no school with code {code!r}")
+        return school
+
+    def _rooms(self, school_id: int) -> dict[str, sa.Row[Any]]:
+        rooms = self._stored.get(school_id)
+        if rooms is None:
+            rows = self.session.execute(
+                sa.select(Classroom.__table__).where(Classroom.school_id == school_id)
+            )
+            rooms = {row.room_code: row for row in rows}
+            self._stored[school_id] = rooms
+            self._taken[school_id] = set(rooms)
+        return rooms
+
+    def find(self, school_code: str, room_code: str) -> sa.Row[Any] | None:
+        """The stored classroom (its columns, read-only) of this school and room code, as it
+        was before this import; NotFound for an unknown school."""
+        return self._rooms(self.school(school_code).id).get(room_code)
+
+    def create(self, school_code: str, data: Mapping[str, Any]) -> None:
+        """``create_classroom``, inserted with the next chunk."""
+        school = self.school(school_code)
+        errors: dict[str, list[str]] = {}
+        values = coerce_enums({**DEFAULTS, **data}, ENUMS, errors)
+        raise_if(errors)
+        raise_if(_rule_errors(values))
+        self._rooms(school.id)
+        taken = self._taken[school.id]
+        room_code = values["room_code"]
+        if room_code in taken:
+            raise _room_taken(room_code)
+        self.inserts.add({**values, "school_id": school.id})
+        taken.add(room_code)
+
+    def update(self, classroom_id: int, changes: Mapping[str, Any]) -> None:
+        """``update_classroom``, with the room-code rule checked against the import's view."""
+        classroom = get_in_scope(
+            self.session, self.actor, Classroom, classroom_id, "classroom", write=True
+        )
+        errors: dict[str, list[str]] = {}
+        changes = coerce_enums(changes, ENUMS, errors)
+        raise_if(errors)
+        values = merged(classroom, changes)
+        raise_if(_rule_errors(values))
+        self._rooms(classroom.school_id)
+        taken = self._taken[classroom.school_id]
+        room_code = values["room_code"]
+        if room_code != classroom.room_code:
+            if room_code in taken:
+                raise _room_taken(room_code)
+            taken.discard(classroom.room_code)
+            taken.add(room_code)
+        change_object(self.session, self.actor, classroom, changes)
+
+    def flush(self) -> None:
+        """Write what is still pending, with its change records."""
+        self.inserts.flush()

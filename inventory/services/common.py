@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Any, Generic, TypeVar
+from types import SimpleNamespace
+from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import ChangeAction, Lifecycle
 from inventory.errors import InvalidInput, NotFound, invalid
@@ -62,6 +64,7 @@ def record_change(
     """Add a change record to the session: committed or rolled back with the change itself."""
     pk = sa.inspect(obj).identity
     record = ChangeRecord(
+        school_id=school_of(obj),
         actor_id=actor.user_id,
         actor_name=actor.name,
         action=action,
@@ -74,6 +77,14 @@ def record_change(
     )
     session.add(record)
     return record
+
+
+def school_of(obj: Base) -> int | None:
+    """The id of the school ``obj`` is or belongs to, which scopes its change records."""
+    if isinstance(obj, School):
+        return obj.id
+    school_id = getattr(obj, "school_id", None)
+    return school_id if isinstance(school_id, int) else None
 
 
 def add_object(session: Session, actor: Actor, obj: M) -> M:
@@ -101,6 +112,96 @@ def change_object(
     session.flush()
     record_change(session, actor, action, obj, before, after)
     return True
+
+
+CHANGE_TABLE: sa.Table = ChangeRecord.__table__  # type: ignore[assignment]
+
+
+class BulkInserts:
+    """``add_object`` for many new objects of one model (a spreadsheet import), in chunks.
+
+    Each chunk of validated column values goes in as one executemany INSERT (no ORM unit of
+    work, no RETURNING: several times faster, above all on PostgreSQL), is read back by its
+    natural ``key`` (unique) for the ids the database gave, and then its change records go in
+    as a second executemany. The records are the ones ``add_object`` writes: the same
+    snapshot, repr, school and batch. Call ``flush()`` at the end.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        model: type[Base],
+        key: tuple[str, ...],
+        chunk_size: int = 1000,
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.model = model
+        self.table: sa.Table = model.__table__  # type: ignore[assignment]
+        self.key = key
+        self.chunk_size = chunk_size
+        self._pending: list[dict[str, Any]] = []
+
+    def add(self, values: Mapping[str, Any]) -> None:
+        """Insert an object with these column values (already validated) with the next chunk."""
+        self._pending.append(dict(values))
+        if len(self._pending) >= self.chunk_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert the pending rows, then log the creation of each."""
+        self.session.flush()  # whatever the ORM holds goes first, in order
+        if not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        self.session.execute(sa.insert(self.table), rows)
+        columns = [self.table.c[name] for name in self.key]
+        keys = [tuple(row[name] for name in self.key) for row in rows]
+        stored = self.session.execute(
+            sa.select(self.table)
+            .where(sa.tuple_(*columns).in_(keys))
+            .order_by(*self.table.primary_key.columns)
+        ).mappings()
+        records = [self._record(dict(row)) for row in stored]
+        if len(records) != len(rows):  # the key was not unique after all: say so, loudly
+            raise RuntimeError(f"{len(rows)} rows inserted but {len(records)} read back")
+        self.session.execute(sa.insert(CHANGE_TABLE), records)
+
+    def _record(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The change record ``record_change`` writes for the creation of this row (its time
+        comes from the column default, as there)."""
+        after = snapshot_of(self.model, row)
+        pk = [row[column.key] for column in self.table.primary_key.columns]
+        image = SimpleNamespace(**row)
+        return {
+            "school_id": row["id"] if self.model is School else row.get("school_id"),
+            "actor_id": self.actor.user_id,
+            "actor_name": self.actor.name,
+            "action": ChangeAction.CREATE,
+            "object_type": self.table.name,
+            "object_id": ",".join(str(part) for part in pk),
+            "object_repr": self.model.__repr__(cast(Any, image))[:200],
+            "before": None,
+            "after": after,
+            "batch_id": self.actor.batch_id,
+        }
+
+
+def snapshot_of(model: type[Base], row: Mapping[str, Any]) -> dict[str, Any]:
+    """``snapshot`` of a stored row given as a mapping of column values (no ORM object)."""
+    secret = getattr(model, "__secret_columns__", ())
+    out: dict[str, Any] = {}
+    for attr in sa.inspect(model).column_attrs:
+        key = attr.key
+        if key in SKIPPED_IN_SNAPSHOT:
+            continue
+        value = row.get(attr.columns[0].key)
+        if key in secret:
+            out[key.removesuffix("_enc")] = "***" if value else None
+        else:
+            out[key] = _jsonable(value)
+    return out
 
 
 def delete_object(session: Session, actor: Actor, obj: Base) -> None:
@@ -241,17 +342,46 @@ def region_subtree(session: Session, region_code: str) -> sa.Select[str]:
     return sa.select(Region.code).where(Region.path.startswith(path))
 
 
-def school_by_code(session: Session, actor: Actor, code: str) -> School:
-    """The school with this code, or NotFound (children's services look their parent up here)."""
-    school = session.scalar(sa.select(School).where(School.code == code))
+def school_by_code(session: Session, actor: Actor, code: str, *, write: bool = False) -> School:
+    """The school with this code in the actor's scope, or NotFound (children's services look
+    their parent up here); with ``write``, only a school the actor may change."""
+    condition = scope.school_writable(actor) if write else scope.school_visible(actor)
+    school = session.scalar(sa.select(School).where(School.code == code, condition))
     if school is None:
         raise NotFound(f"no school with code {code!r}")
     return school
+
+
+def school_id_by_code(session: Session, actor: Actor, code: str) -> int:
+    """The id of a school the actor may read, for list filters: an unknown or out-of-scope
+    code is the same 422 on ``school``."""
+    school_id = session.scalar(
+        sa.select(School.id).where(School.code == code, scope.school_visible(actor))
+    )
+    if school_id is None:
+        raise invalid("school", f"no school with code {code!r}")
+    return school_id
 
 
 def get_or_404(session: Session, model: type[M], ident: int, what: str) -> M:
     """Load ``model`` by primary key or raise NotFound naming ``what``."""
     obj = session.get(model, ident)
     if obj is None:
+        raise NotFound(f"no {what} with id {ident}")
+    return obj
+
+
+def get_in_scope(
+    session: Session, actor: Actor, model: type[M], ident: int, what: str, *, write: bool = False
+) -> M:
+    """Load an object that belongs to a school (has ``school_id``) if the actor may read it, or
+    with ``write`` change it; NotFound otherwise, exactly as if it did not exist."""
+    obj = session.get(model, ident)
+    school_id = None if obj is None else school_of(obj)
+    if (
+        obj is None
+        or school_id is None
+        or not scope.school_allowed(session, actor, school_id, write=write)
+    ):
         raise NotFound(f"no {what} with id {ident}")
     return obj

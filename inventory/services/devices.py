@@ -12,9 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import DeviceRole, DeviceStatus
-from inventory.errors import duplicate, invalid
+from inventory.errors import duplicate
 from inventory.models import Device, NetworkLink, School, SnmpCredential
 from inventory.services.common import (
     PageRequest,
@@ -24,12 +25,13 @@ from inventory.services.common import (
     change_object,
     coerce_enums,
     delete_object,
-    get_or_404,
+    get_in_scope,
     merged,
     paginate,
     raise_if,
     region_subtree,
     school_by_code,
+    school_id_by_code,
 )
 
 SORTABLE: dict[str, SqlColumn] = {
@@ -74,11 +76,14 @@ def list_devices(
     session: Session, actor: Actor, flt: DeviceFilter, page: PageRequest
 ) -> PageResult[Device]:
     """One page of devices matching ``flt``."""
-    stmt = sa.select(Device).join(Device.school).options(contains_eager(Device.school))
+    stmt = (
+        sa.select(Device)
+        .join(Device.school)
+        .options(contains_eager(Device.school))
+        .where(scope.school_visible(actor))
+    )
     if flt.school:
-        if session.scalar(sa.select(School.id).where(School.code == flt.school)) is None:
-            raise invalid("school", f"no school with code {flt.school!r}")
-        stmt = stmt.where(School.code == flt.school)
+        stmt = stmt.where(Device.school_id == school_id_by_code(session, actor, flt.school))
     if flt.region:
         stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
     if flt.role:
@@ -101,7 +106,7 @@ def list_devices(
 
 def get_device(session: Session, actor: Actor, device_id: int) -> Device:
     """The device with this id, or NotFound."""
-    return get_or_404(session, Device, device_id, "device")
+    return get_in_scope(session, actor, Device, device_id, "device")
 
 
 def _coerce(values: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
@@ -117,7 +122,11 @@ def _coerce(values: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str
 
 
 def _check(
-    session: Session, values: Mapping[str, Any], errors: dict[str, list[str]], device_id: int | None
+    session: Session,
+    actor: Actor,
+    values: Mapping[str, Any],
+    errors: dict[str, list[str]],
+    device_id: int | None,
 ) -> None:
     for key in REQUIRED:
         if key not in errors and values.get(key) is None:
@@ -134,10 +143,13 @@ def _check(
     raise_if(errors)
     address = values["mgmt_address"]
     clash = session.scalar(
-        sa.select(Device.name).where(Device.mgmt_address == address, Device.id != (device_id or -1))
+        sa.select(Device).where(Device.mgmt_address == address, Device.id != (device_id or -1))
     )
     if clash is not None:
-        raise duplicate("mgmt_address", f"device {clash!r} already has the address {address}")
+        # Name the other device only to someone who may see it.
+        visible = scope.school_allowed(session, actor, clash.school_id)
+        owner = f"device {clash.name!r}" if visible else "another device"
+        raise duplicate("mgmt_address", f"{owner} already has the address {address}")
 
 
 def create_device(
@@ -145,10 +157,10 @@ def create_device(
 ) -> Device:
     """Register a device of a school."""
     actor.require_write()
-    school = school_by_code(session, actor, school_code)
+    school = school_by_code(session, actor, school_code, write=True)
     errors: dict[str, list[str]] = {}
     values = _coerce({**DEFAULTS, **data}, errors)
-    _check(session, values, errors, None)
+    _check(session, actor, values, errors, None)
     return add_object(session, actor, Device(school=school, **values))
 
 
@@ -157,10 +169,10 @@ def update_device(
 ) -> Device:
     """Correct some fields of a device; the others keep their values."""
     actor.require_write()
-    device = get_device(session, actor, device_id)
+    device = get_in_scope(session, actor, Device, device_id, "device", write=True)
     errors: dict[str, list[str]] = {}
     changes = _coerce(changes, errors)
-    _check(session, merged(device, changes), errors, device.id)
+    _check(session, actor, merged(device, changes), errors, device.id)
     change_object(session, actor, device, changes)
     if "credential_id" in changes:
         session.expire(device, ["credential"])
@@ -170,7 +182,7 @@ def update_device(
 def delete_device(session: Session, actor: Actor, device_id: int) -> None:
     """Delete a device; links it carried stay, no longer tied to an interface (logged too)."""
     actor.require_write()
-    device = get_device(session, actor, device_id)
+    device = get_in_scope(session, actor, Device, device_id, "device", write=True)
     links = session.scalars(
         sa.select(NetworkLink).where(NetworkLink.device_id == device.id).order_by(NetworkLink.id)
     ).unique()

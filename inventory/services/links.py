@@ -11,9 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import Carrier, Lifecycle, LinkKind, LinkMedium
-from inventory.errors import duplicate, invalid
+from inventory.errors import duplicate
 from inventory.models import Device, NetworkLink, School
 from inventory.services.common import (
     PageRequest,
@@ -24,13 +25,14 @@ from inventory.services.common import (
     change_object,
     check_interval,
     coerce_enums,
-    get_or_404,
+    get_in_scope,
     lifecycle_condition,
     merged,
     paginate,
     raise_if,
     region_subtree,
     school_by_code,
+    school_id_by_code,
 )
 
 SORTABLE: dict[str, SqlColumn] = {
@@ -77,12 +79,13 @@ def list_links(
 ) -> PageResult[NetworkLink]:
     """One page of links matching ``flt``."""
     stmt = (
-        sa.select(NetworkLink).join(NetworkLink.school).options(contains_eager(NetworkLink.school))
+        sa.select(NetworkLink)
+        .join(NetworkLink.school)
+        .options(contains_eager(NetworkLink.school))
+        .where(scope.school_visible(actor))
     )
     if flt.school:
-        if session.scalar(sa.select(School.id).where(School.code == flt.school)) is None:
-            raise invalid("school", f"no school with code {flt.school!r}")
-        stmt = stmt.where(School.code == flt.school)
+        stmt = stmt.where(NetworkLink.school_id == school_id_by_code(session, actor, flt.school))
     if flt.region:
         stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
     for column, value in (
@@ -110,11 +113,12 @@ def list_links(
 
 def get_link(session: Session, actor: Actor, link_id: int) -> NetworkLink:
     """The link with this id, or NotFound."""
-    return get_or_404(session, NetworkLink, link_id, "network link")
+    return get_in_scope(session, actor, NetworkLink, link_id, "network link")
 
 
 def _check(
     session: Session,
+    actor: Actor,
     values: Mapping[str, Any],
     errors: dict[str, list[str]],
     school_id: int,
@@ -141,7 +145,7 @@ def _check(
     interface = values.get("interface_name")
     if device_id is not None:
         device = session.get(Device, device_id)
-        if device is None:
+        if device is None or not scope.school_allowed(session, actor, device.school_id):
             errors["device_id"] = [f"no device with id {device_id}"]
         elif device.school_id != school_id:
             errors["device_id"] = [
@@ -158,13 +162,16 @@ def _check(
     raise_if(errors)
     circuit_id = values.get("circuit_id")
     if circuit_id is not None:
-        clash = session.scalar(
-            sa.select(NetworkLink.id).where(
+        clash = session.execute(
+            sa.select(NetworkLink.id, NetworkLink.school_id).where(
                 NetworkLink.circuit_id == circuit_id, NetworkLink.id != (link_id or -1)
             )
-        )
+        ).first()
         if clash is not None:
-            raise duplicate("circuit_id", f"link {clash} already has the circuit id {circuit_id!r}")
+            # Name the other link only to someone who may see it.
+            visible = scope.school_allowed(session, actor, clash.school_id)
+            owner = f"link {clash.id}" if visible else "another link"
+            raise duplicate("circuit_id", f"{owner} already has the circuit id {circuit_id!r}")
 
 
 def create_link(
@@ -172,10 +179,10 @@ def create_link(
 ) -> NetworkLink:
     """Register an uplink of a school."""
     actor.require_write()
-    school = school_by_code(session, actor, school_code)
+    school = school_by_code(session, actor, school_code, write=True)
     errors: dict[str, list[str]] = {}
     values = coerce_enums(data, ENUMS, errors)
-    _check(session, values, errors, school.id, None)
+    _check(session, actor, values, errors, school.id, None)
     return add_object(session, actor, NetworkLink(school=school, **values))
 
 
@@ -184,10 +191,10 @@ def update_link(
 ) -> NetworkLink:
     """Correct some fields of a link; the others keep their values."""
     actor.require_write()
-    link = get_link(session, actor, link_id)
+    link = get_in_scope(session, actor, NetworkLink, link_id, "network link", write=True)
     errors: dict[str, list[str]] = {}
     changes = coerce_enums(changes, ENUMS, errors)
-    _check(session, merged(link, changes), errors, link.school_id, link.id)
+    _check(session, actor, merged(link, changes), errors, link.school_id, link.id)
     change_object(session, actor, link, changes)
     if "device_id" in changes:
         session.expire(link, ["device"])
@@ -199,6 +206,6 @@ def archive_link(
 ) -> NetworkLink:
     """Decommission a link as of ``on`` (default today); it stays for past coverage."""
     actor.require_write()
-    link = get_link(session, actor, link_id)
+    link = get_in_scope(session, actor, NetworkLink, link_id, "network link", write=True)
     archive_object(session, actor, link, "commissioned_on", "decommissioned_on", on)
     return link

@@ -87,7 +87,7 @@ def create_region(session: Session, actor: Actor, data: Mapping[str, Any]) -> Re
                 f"not a {parent.level.value}",
             )
         path = f"{parent.path}{code}/"
-    return add_object(session, actor, Region(**data, path=path))
+    return add_object(session, actor, Region(**{**data, "level": level}, path=path))
 
 
 def update_region(session: Session, actor: Actor, code: str, changes: Mapping[str, Any]) -> Region:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import Lifecycle, RegionLevel, Stage
 from inventory.errors import duplicate
@@ -60,7 +61,7 @@ def list_schools(
     today: date | None = None,
 ) -> PageResult[School]:
     """One page of schools matching ``flt``."""
-    stmt = sa.select(School)
+    stmt = sa.select(School).where(scope.school_visible(actor))
     if flt.region:
         stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
     if flt.types:
@@ -118,16 +119,17 @@ def _check(session: Session, values: Mapping[str, Any], school_id: int | None) -
 
 
 def create_school(session: Session, actor: Actor, data: Mapping[str, Any]) -> School:
-    """Register a new school."""
-    actor.require_write()
+    """Register a new school (a region admin: only inside its region; school staff: never)."""
+    scope.require_school_create(session, actor, data.get("region_code"))
     _check(session, data, None)
     return add_object(session, actor, School(**data))
 
 
 def update_school(session: Session, actor: Actor, code: str, changes: Mapping[str, Any]) -> School:
-    """Correct some fields of a school."""
+    """Correct some fields of a school (see ``scope.require_school_change`` for who may what)."""
     actor.require_write()
-    school = school_by_code(session, actor, code)
+    school = school_by_code(session, actor, code, write=True)
+    scope.require_school_change(session, actor, school, dict(changes))
     _check(session, merged(school, changes), school.id)
     change_object(session, actor, school, changes)
     return school
@@ -137,7 +139,7 @@ def archive_school(
     session: Session, actor: Actor, code: str, closed_on: date | None = None
 ) -> School:
     """Close a school as of ``closed_on`` (default today); its history stays for past coverage."""
-    actor.require_write()
-    school = school_by_code(session, actor, code)
+    scope.require_school_archive(actor)
+    school = school_by_code(session, actor, code, write=True)
     archive_object(session, actor, school, "opened_on", "closed_on", closed_on)
     return school

@@ -1,0 +1,190 @@
+"""``digicampus users ...``: accounts and API tokens from the command line.
+
+Every command acts as the system actor ``cli`` (an admin) and lands in the change log.
+Tokens are printed once, when created; passwords are only ever prompted for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import TypeVar
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
+
+from api import runtime
+from inventory.actor import Actor
+from inventory.choices import UserRole, values
+from inventory.errors import DomainError, InvalidInput
+from inventory.services import accounts
+from inventory.services.common import PageRequest
+
+T = TypeVar("T")
+ROLES = click.Choice(values(UserRole))
+
+
+@contextmanager
+def _transaction() -> Iterator[tuple[Session, Actor]]:
+    """A session committed if the block succeeds; domain errors become one-line CLI errors."""
+    session = runtime.runtime().sessions()
+    try:
+        with session.begin():
+            yield session, Actor.system("cli")
+    except InvalidInput as exc:
+        details = "; ".join(f"{key}: {', '.join(messages)}" for key, messages in exc.fields.items())
+        raise click.ClickException(
+            f"{exc.message} ({details})" if details else exc.message
+        ) from exc
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    finally:
+        session.close()
+
+
+def _run(action: Callable[[Session, Actor], T]) -> T:
+    with _transaction() as (session, actor):
+        return action(session, actor)
+
+
+def _prompt_password(name: str) -> str:
+    password: str = click.prompt(
+        f"Password for {name}", hide_input=True, confirmation_prompt=True, err=True
+    )
+    problem = accounts.password_problem(password, name)
+    if problem:
+        raise click.ClickException(f"password {problem}")
+    return password
+
+
+@click.group("users")
+def users_group() -> None:
+    """Accounts and API tokens."""
+
+
+@users_group.command("create-admin")
+@click.argument("name")
+@with_appcontext
+def create_admin(name: str) -> None:
+    """Create admin NAME and print its API token (shown this once only)."""
+
+    def create(session: Session, actor: Actor) -> accounts.IssuedToken:
+        user = accounts.create_user(session, actor, name.strip(), UserRole.ADMIN)
+        return accounts.issue_token(session, actor, user, label="created by create-admin")
+
+    issued = _run(create)
+    click.echo(f"admin {name!r} created. API token (shown once, store it now):")
+    click.echo(issued.secret)
+
+
+@users_group.command("create")
+@click.argument("name")
+@click.option("--role", type=ROLES, required=True, help="admin, region_admin, school_staff, viewer")
+@click.option("--region", help="Region code: required for a region admin, optional for a viewer.")
+@click.option("--school", "schools", multiple=True, help="School code (school staff; repeat).")
+@click.option("--password-prompt", is_flag=True, help="Ask for a password to log in to pages.")
+@with_appcontext
+def create(
+    name: str, role: str, region: str | None, schools: tuple[str, ...], password_prompt: bool
+) -> None:
+    """Create account NAME with a role and its scope."""
+    password = _prompt_password(name.strip()) if password_prompt else None
+    _run(
+        lambda session, actor: accounts.create_user(
+            session,
+            actor,
+            name.strip(),
+            UserRole(role),
+            region,
+            schools=schools,
+            password=password,
+        )
+    )
+    click.echo(f"user {name.strip()!r} created ({role}).")
+
+
+@users_group.command("list")
+@with_appcontext
+def list_users() -> None:
+    """List every account with its role, scope and state."""
+
+    def rows(session: Session, actor: Actor) -> list[str]:
+        result = accounts.list_users(
+            session, actor, accounts.UserFilter(), PageRequest(1, 1_000_000)
+        )
+        lines = []
+        for user in result.items:
+            scope = ",".join(school.code for school in user.schools) or user.region_code or "-"
+            state = "active" if user.is_active else "disabled"
+            login = "password" if user.password_hash else "tokens only"
+            lines.append(f"{user.id}\t{user.name}\t{user.role.value}\t{scope}\t{state}\t{login}")
+        return lines
+
+    for line in _run(rows):
+        click.echo(line)
+
+
+@users_group.command("set-password")
+@click.argument("name")
+@with_appcontext
+def set_password(name: str) -> None:
+    """Set (or reset) NAME's password for the pages; its other page sessions end."""
+
+    def change(session: Session, actor: Actor) -> None:
+        user = accounts.get_user_by_name(session, actor, name)
+        password = _prompt_password(user.name)
+        accounts.update_user(session, actor, user.id, {"password": password})
+
+    _run(change)
+    click.echo(f"password of {name!r} set.")
+
+
+@users_group.command("disable")
+@click.argument("name")
+@with_appcontext
+def disable(name: str) -> None:
+    """Disable NAME: its tokens and page sessions stop working at once."""
+
+    def change(session: Session, actor: Actor) -> None:
+        user = accounts.get_user_by_name(session, actor, name)
+        accounts.update_user(session, actor, user.id, {"is_active": False})
+
+    _run(change)
+    click.echo(f"user {name!r} disabled.")
+
+
+@users_group.command("create-token")
+@click.argument("name")
+@click.option("--label", help="What the token is for.")
+@click.option(
+    "--expires-days", type=click.IntRange(1, 3650), help="Days until it expires (default: never)."
+)
+@with_appcontext
+def create_token(name: str, label: str | None, expires_days: int | None) -> None:
+    """Create an API token for NAME and print it (shown this once only)."""
+
+    def issue(session: Session, actor: Actor) -> accounts.IssuedToken:
+        user = accounts.get_user_by_name(session, actor, name)
+        lifetime = timedelta(days=expires_days) if expires_days else None
+        return accounts.issue_token(session, actor, user, label=label, lifetime=lifetime)
+
+    issued = _run(issue)
+    click.echo(f"API token {issued.token.id} for {name!r} (shown once, store it now):")
+    click.echo(issued.secret)
+
+
+@users_group.command("revoke-token")
+@click.argument("token_id", type=click.IntRange(1))
+@with_appcontext
+def revoke_token(token_id: int) -> None:
+    """Revoke API token TOKEN_ID (see the id in the API's token lists)."""
+    _run(lambda session, actor: accounts.revoke_token(session, actor, token_id))
+    click.echo(f"API token {token_id} revoked.")
+
+
+def register(app: Flask) -> None:
+    """Add the ``users`` group to the app's CLI (replacing any earlier ``users`` group)."""
+    app.cli.add_command(users_group)

@@ -1,0 +1,135 @@
+"""Password login for the pages: /login, /logout and the landing page /.
+
+A page session is Flask's signed cookie holding the user id, a stamp that changes with the
+password, and the login time; every request re-reads the account, so disabling it or
+changing its password ends its sessions at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
+
+from api import runtime, security
+from dashboards.i18n import label, lang_query, texts
+from inventory.actor import Actor
+from inventory.choices import UserRole
+from inventory.models import Region
+from inventory.services import accounts
+
+SESSION_MAX_AGE = timedelta(hours=12)
+
+bp = Blueprint(
+    "account",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/ui/static",
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def page_actor() -> Actor | None:
+    """The actor of this page request's session, or None if nobody (still) is logged in."""
+    if "page_actor" in g:
+        cached: Actor | None = g.page_actor
+        return cached
+    actor = None
+    user_id, stamp, since = session.get("uid"), session.get("stamp"), session.get("at")
+    if (
+        isinstance(user_id, int)
+        and isinstance(stamp, str)
+        and isinstance(since, int | float)
+        and 0 <= security.now().timestamp() - since <= SESSION_MAX_AGE.total_seconds()
+    ):
+        actor = accounts.actor_for_session(runtime.session(), user_id, stamp)
+    g.page_actor = actor
+    return actor
+
+
+def _to_login() -> Response:
+    return redirect(url_for("account.login", **lang_query()))  # type: ignore[return-value]
+
+
+def login_required(view: F) -> F:
+    """Send anyone not logged in to the login page."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if page_actor() is None:
+            return _to_login()
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """A page in the request's language, with what every page template needs."""
+    context.setdefault("actor", page_actor())
+    html = render_template(
+        template, t=texts(), lang=lang_query(), label=label, UserRole=UserRole, **context
+    )
+    return html, status
+
+
+@bp.get("/login")
+def login() -> Any:
+    """The login form."""
+    if page_actor() is not None:
+        return redirect(url_for("account.home", **lang_query()))
+    return render("account/login.html", actor=None)
+
+
+@bp.post("/login")
+def login_post() -> Any:
+    """Check name and password (the CSRF token is checked before this runs)."""
+    name = request.form.get("name", "")[:64]
+    password = request.form.get("password", "")[: accounts.PASSWORD_MAX_LENGTH]
+    db = runtime.session()
+    try:
+        actor = accounts.login(db, name, password, request.remote_addr or "?", security.now())
+    except accounts.TooManyAttempts:
+        db.commit()
+        html, status = render("account/login.html", 429, actor=None, error=texts()["too_many"])
+        return html, status, {"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
+    if actor is None or actor.user_id is None:
+        db.commit()
+        # The name is not echoed back: it may be a password typed into the wrong field.
+        return render("account/login.html", 401, actor=None, error=texts()["bad_login"])
+    user = accounts.get_user(db, actor, actor.user_id)
+    db.commit()
+    session.clear()
+    session["uid"] = user.id
+    session["stamp"] = accounts.session_stamp(user)
+    session["at"] = int(security.now().timestamp())
+    security.new_csrf_token()
+    return redirect(url_for("account.home", **lang_query()))
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    """End the session (the CSRF token is checked before this runs)."""
+    actor = page_actor()
+    if actor is not None:
+        db = runtime.session()
+        accounts.logout(db, actor, request.remote_addr or "?")
+        db.commit()
+    session.clear()
+    return _to_login()
+
+
+@bp.get("/")
+@login_required
+def home() -> Any:
+    """Who is logged in, with what scope, and where to go from here."""
+    actor = page_actor()
+    assert actor is not None and actor.user_id is not None
+    db = runtime.session()
+    user = accounts.get_user(db, actor, actor.user_id)
+    region = db.get(Region, user.region_code) if user.region_code else None
+    return render("account/home.html", user=user, region=region)
