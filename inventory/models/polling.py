@@ -1,0 +1,168 @@
+"""What the collectors saw: current state, raw samples, hourly rollups, outages, verdicts.
+
+Kept apart from the inventory tables: polling churns every few minutes, and none of it is a
+change somebody made (so none of it goes to the change log).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from inventory.choices import OutageCause, PollFailure
+from inventory.models.base import Base, enum_type
+
+BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite INTEGER is 64-bit
+# Counter64 values exceed a signed BIGINT; NUMERIC(20) holds every one of them exactly.
+Counter64 = sa.Numeric(20, 0)
+
+
+class DeviceState(Base):
+    """The latest poll of a device, and its lease: which collector polls it, and when next."""
+
+    __tablename__ = "device_state"
+
+    device_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("device.id", ondelete="CASCADE"), primary_key=True
+    )
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_expires_at: Mapped[datetime | None]
+    last_polled_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    reachable: Mapped[bool | None]
+    failure: Mapped[PollFailure | None] = mapped_column(enum_type(PollFailure))
+    detail: Mapped[str | None] = mapped_column(sa.String(200))
+    response_ms: Mapped[float | None]
+    sys_uptime_ticks: Mapped[int | None] = mapped_column(BigInt)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+
+    def __repr__(self) -> str:
+        return f"DeviceState({self.device_id}, reachable={self.reachable}, {self.failure})"
+
+
+class InterfaceState(Base):
+    """The latest reading of one interface, with the counters the next rate is computed from."""
+
+    __tablename__ = "interface_state"
+
+    device_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("device.id", ondelete="CASCADE"), primary_key=True
+    )
+    if_index: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(sa.String(64))
+    descr: Mapped[str | None] = mapped_column(sa.String(200))
+    alias: Mapped[str | None] = mapped_column(sa.String(200))
+    if_type: Mapped[int | None]
+    admin_up: Mapped[bool | None]
+    oper_up: Mapped[bool | None]
+    speed_mbps: Mapped[int | None]
+    in_octets: Mapped[int | None] = mapped_column(Counter64)
+    out_octets: Mapped[int | None] = mapped_column(Counter64)
+    in_errors: Mapped[int | None] = mapped_column(BigInt)
+    out_errors: Mapped[int | None] = mapped_column(BigInt)
+    counters_uptime_ticks: Mapped[int | None] = mapped_column(BigInt)
+    polled_at: Mapped[datetime]
+    in_bps: Mapped[float | None]
+    out_bps: Mapped[float | None]
+    changed_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"InterfaceState({self.device_id}/{self.if_index} {self.name!r} up={self.oper_up})"
+
+
+class PollSample(Base):
+    """One raw observation: the device (``if_index`` None) or one of its interfaces."""
+
+    __tablename__ = "poll_sample"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"))
+    if_index: Mapped[int | None]
+    at: Mapped[datetime]
+    up: Mapped[bool]
+    response_ms: Mapped[float | None]
+    speed_mbps: Mapped[int | None]
+    in_bps: Mapped[float | None]
+    out_bps: Mapped[float | None]
+
+    __table_args__ = (
+        sa.Index("ix_poll_sample_device_at", "device_id", "if_index", "at"),
+        sa.Index("ix_poll_sample_at", "at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"PollSample({self.device_id}/{self.if_index} at {self.at} up={self.up})"
+
+
+class HourlyRollup(Base):
+    """Samples of one hour folded together; kept longer than raw samples."""
+
+    __tablename__ = "hourly_rollup"
+
+    device_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("device.id", ondelete="CASCADE"), primary_key=True
+    )
+    # -1 stands for the device itself: a primary key column cannot be NULL.
+    if_index: Mapped[int] = mapped_column(primary_key=True)
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    samples: Mapped[int]
+    up_samples: Mapped[int]
+    avg_response_ms: Mapped[float | None]
+    avg_in_bps: Mapped[float | None]
+    max_in_bps: Mapped[float | None]
+    avg_out_bps: Mapped[float | None]
+    max_out_bps: Mapped[float | None]
+    min_speed_mbps: Mapped[int | None]
+
+    def __repr__(self) -> str:
+        return f"HourlyRollup({self.device_id}/{self.if_index} {self.hour} {self.up_samples}/{self.samples})"
+
+
+class Outage(Base):
+    """An interval when a device was unreachable, or an uplink was down or slower than contracted."""
+
+    __tablename__ = "outage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("device.id", ondelete="CASCADE"))
+    link_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("network_link.id", ondelete="CASCADE")
+    )
+    cause: Mapped[OutageCause] = mapped_column(enum_type(OutageCause))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(sa.String(200))
+
+    __table_args__ = (
+        sa.Index("ix_outage_device_started", "device_id", "started_at"),
+        sa.Index("ix_outage_link_started", "link_id", "started_at"),
+        sa.Index("ix_outage_open", "ended_at"),
+    )
+
+    def __repr__(self) -> str:
+        return f"Outage({self.id}, {self.cause.value} {self.started_at}–{self.ended_at})"
+
+
+class LinkVerification(Base):
+    """The verdict on a declared uplink: is it confirmed by polling? (DESIGN.md, verified tier)."""
+
+    __tablename__ = "link_verification"
+
+    link_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("network_link.id", ondelete="CASCADE"), primary_key=True
+    )
+    checked_at: Mapped[datetime]
+    last_polled_at: Mapped[datetime | None]
+    oper_up: Mapped[bool | None]
+    measured_mbps: Mapped[int | None]
+    contracted_mbps: Mapped[int]
+    availability_30d: Mapped[float | None]
+    verified: Mapped[bool]
+    reasons: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+
+    def __repr__(self) -> str:
+        return f"LinkVerification({self.link_id}, verified={self.verified})"

@@ -1,0 +1,590 @@
+"""Polling, seen from the inventory: which devices are due, and recording what was seen.
+
+A collector claims due devices (a lease, so several collectors never poll one device twice),
+polls them, and hands the observations back in one batch. Recording updates the current
+state, computes traffic rates from counter deltas, opens and closes outages, fills discovery
+fields where staff left them empty, and writes the verification verdict of every uplink the
+polled devices carry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from inventory.actor import Actor
+from inventory.choices import DeviceStatus, OutageCause, PollFailure
+from inventory.models import Device, NetworkLink, School, SnmpCredential
+from inventory.models.polling import (
+    DeviceState,
+    HourlyRollup,
+    InterfaceState,
+    LinkVerification,
+    Outage,
+    PollSample,
+)
+from inventory.monitoring.availability import Interval, availability
+from inventory.monitoring.observations import DeviceObservation, InterfaceReading
+from inventory.monitoring.rates import CounterReading, octet_rate_bps
+from inventory.monitoring.verification import LinkObservation, VerificationRule, verify_uplink
+from inventory.services.common import change_object
+
+# Failures that mean "nothing answers": the device is down. Auth failures and bad replies
+# mean something answers that we cannot read, which is a configuration problem, not an outage.
+DOWN_FAILURES = frozenset({PollFailure.TIMEOUT, PollFailure.UNREACHABLE})
+
+# Enterprise numbers (1.3.6.1.4.1.N) of vendors found in Chinese school networks.
+VENDORS = {
+    "9": "Cisco",
+    "2011": "Huawei",
+    "25506": "H3C",
+    "4881": "Ruijie",
+    "3902": "ZTE",
+    "2636": "Juniper",
+    "14988": "MikroTik",
+    "8072": "Net-SNMP",
+    "12356": "Fortinet",
+    "3375": "F5",
+}
+
+
+@dataclass(frozen=True)
+class DueDevice:
+    """A device leased to one collector for one poll."""
+
+    device_id: int
+    address: str
+    port: int
+    credential: SnmpCredential | None
+
+
+def pollable() -> sa.ColumnElement[bool]:
+    """Devices that collectors poll: enabled and in service."""
+    return sa.and_(Device.polling_enabled.is_(True), Device.status == DeviceStatus.ACTIVE)
+
+
+def ensure_states(session: Session) -> None:
+    """Give every pollable device a state row (new devices become due at once)."""
+    missing = sa.select(Device.id).where(
+        pollable(), Device.id.not_in(sa.select(DeviceState.device_id))
+    )
+    session.execute(
+        sa.insert(DeviceState).from_select(["device_id"], missing),
+    )
+
+
+def claim_due(
+    session: Session,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    *,
+    device_ids: Sequence[int] | None = None,
+    school_code: str | None = None,
+    force: bool = False,
+) -> list[DueDevice]:
+    """Lease up to ``limit`` due devices to ``owner``; the caller commits at once.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent collectors each get
+    different devices; an expired lease (its collector died) makes a device claimable again.
+    ``force`` ignores the schedule (a manual ``poll`` now) but never another live lease.
+    """
+    ensure_states(session)
+    stmt = (
+        sa.select(DeviceState.device_id)
+        .join(Device, Device.id == DeviceState.device_id)
+        .where(
+            pollable(),
+            sa.or_(
+                DeviceState.lease_expires_at.is_(None),
+                DeviceState.lease_expires_at < now,
+                DeviceState.lease_owner == owner,
+            ),
+        )
+        .order_by(DeviceState.next_poll_at.asc().nulls_first(), DeviceState.device_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=DeviceState)
+    )
+    if not force:
+        stmt = stmt.where(
+            sa.or_(DeviceState.next_poll_at.is_(None), DeviceState.next_poll_at <= now)
+        )
+    if device_ids is not None:
+        stmt = stmt.where(DeviceState.device_id.in_(device_ids))
+    if school_code is not None:
+        stmt = stmt.where(
+            Device.school_id.in_(sa.select(School.id).where(School.code == school_code))
+        )
+    ids = list(session.scalars(stmt))
+    if not ids:
+        return []
+    session.execute(
+        sa.update(DeviceState)
+        .where(DeviceState.device_id.in_(ids))
+        .values(lease_owner=owner, lease_expires_at=now + lease)
+    )
+    devices = session.scalars(sa.select(Device).where(Device.id.in_(ids)).order_by(Device.id))
+    return [DueDevice(d.id, d.mgmt_address, d.snmp_port, d.credential) for d in devices]
+
+
+def release(session: Session, owner: str, device_ids: Iterable[int]) -> None:
+    """Give back leases without recording a poll (a collector shutting down)."""
+    session.execute(
+        sa.update(DeviceState)
+        .where(DeviceState.device_id.in_(list(device_ids)), DeviceState.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+
+
+def vendor_of(sys_object_id: str | None) -> str | None:
+    """The vendor named by a sysObjectID under 1.3.6.1.4.1, if we know it."""
+    prefix = "1.3.6.1.4.1."
+    if not sys_object_id or not sys_object_id.startswith(prefix):
+        return None
+    return VENDORS.get(sys_object_id[len(prefix) :].split(".", 1)[0])
+
+
+@dataclass
+class RecordSummary:
+    """Counts of one recorded batch, for the cycle's summary line."""
+
+    devices: int = 0
+    ok: int = 0
+    failures: dict[str, int] | None = None
+    outages_opened: int = 0
+    outages_closed: int = 0
+    links_verified: int = 0
+    links_checked: int = 0
+
+
+def record_observations(
+    session: Session,
+    observations: Sequence[DeviceObservation],
+    interval: timedelta,
+    now: datetime,
+    rule: VerificationRule | None = None,
+) -> RecordSummary:
+    """Write one batch of observations; the caller commits. Leases of these devices end."""
+    rule = rule or VerificationRule()
+    summary = RecordSummary(failures=defaultdict(int))
+    if not observations:
+        return summary
+    ids = [o.device_id for o in observations]
+    states = {
+        s.device_id: s
+        for s in session.scalars(sa.select(DeviceState).where(DeviceState.device_id.in_(ids)))
+    }
+    interfaces: dict[tuple[int, int], InterfaceState] = {
+        (i.device_id, i.if_index): i
+        for i in session.scalars(sa.select(InterfaceState).where(InterfaceState.device_id.in_(ids)))
+    }
+    devices = {d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_(ids)))}
+    links_by_device: dict[int, list[NetworkLink]] = defaultdict(list)
+    for link in session.scalars(
+        sa.select(NetworkLink).where(
+            NetworkLink.device_id.in_(ids),
+            sa.or_(
+                NetworkLink.decommissioned_on.is_(None), NetworkLink.decommissioned_on > now.date()
+            ),
+        )
+    ):
+        links_by_device[link.device_id or 0].append(link)
+    open_outages: dict[tuple[int, int | None, OutageCause], Outage] = {
+        (o.device_id, o.link_id, o.cause): o
+        for o in session.scalars(
+            sa.select(Outage).where(Outage.device_id.in_(ids), Outage.ended_at.is_(None))
+        )
+    }
+    samples: list[dict[str, Any]] = []
+    collector = Actor.system("collector")
+
+    def outage(
+        device_id: int,
+        link_id: int | None,
+        cause: OutageCause,
+        active: bool,
+        at: datetime,
+        detail: str | None = None,
+    ) -> None:
+        key = (device_id, link_id, cause)
+        current = open_outages.get(key)
+        if active and current is None:
+            opened = Outage(
+                device_id=device_id, link_id=link_id, cause=cause, started_at=at, detail=detail
+            )
+            session.add(opened)
+            open_outages[key] = opened
+            summary.outages_opened += 1
+        elif not active and current is not None:
+            current.ended_at = at
+            del open_outages[key]
+            summary.outages_closed += 1
+
+    for obs in observations:
+        summary.devices += 1
+        state = states.get(obs.device_id)
+        if state is None:
+            state = states[obs.device_id] = DeviceState(device_id=obs.device_id)
+            session.add(state)
+        _update_device_state(state, obs, interval)
+        if obs.failure is None:
+            summary.ok += 1
+        else:
+            assert summary.failures is not None
+            summary.failures[obs.failure.value if obs.failure else "unknown"] += 1
+        samples.append(
+            {
+                "device_id": obs.device_id,
+                "if_index": None,
+                "at": obs.at,
+                "up": obs.failure not in DOWN_FAILURES,
+                "response_ms": obs.response_ms,
+                "speed_mbps": None,
+                "in_bps": None,
+                "out_bps": None,
+            }
+        )
+        down = obs.failure in DOWN_FAILURES
+        outage(obs.device_id, None, OutageCause.UNREACHABLE, down, obs.at, obs.detail)
+        device = devices.get(obs.device_id)
+        if device is not None and obs.answered:
+            _discover(session, collector, device, obs)
+        by_name: dict[str, InterfaceState] = {}
+        for reading in obs.interfaces:
+            current = interfaces.get((obs.device_id, reading.if_index))
+            if current is None:
+                current = InterfaceState(
+                    device_id=obs.device_id, if_index=reading.if_index, polled_at=obs.at
+                )
+                session.add(current)
+                interfaces[(obs.device_id, reading.if_index)] = current
+            _update_interface(current, reading, obs)
+            for key in (reading.name, reading.descr):
+                if key:
+                    by_name.setdefault(key, current)
+        if not obs.answered:
+            continue  # link states are unknown; the device outage already covers them
+        for link in links_by_device.get(obs.device_id, []):
+            iface = by_name.get(link.interface_name or "")
+            up = bool(iface and iface.oper_up)
+            slow = bool(iface and up and (iface.speed_mbps or 0) < link.down_mbps)
+            outage(
+                obs.device_id,
+                link.id,
+                OutageCause.INTERFACE_DOWN,
+                not up,
+                obs.at,
+                None if iface else "interface not found",
+            )
+            outage(obs.device_id, link.id, OutageCause.SPEED_BELOW_CONTRACT, slow, obs.at)
+            if iface is not None:
+                samples.append(
+                    {
+                        "device_id": obs.device_id,
+                        "if_index": iface.if_index,
+                        "at": obs.at,
+                        "up": up,
+                        "response_ms": None,
+                        "speed_mbps": iface.speed_mbps,
+                        "in_bps": iface.in_bps,
+                        "out_bps": iface.out_bps,
+                    }
+                )
+    session.flush()
+    if samples:
+        session.execute(sa.insert(PollSample), samples)
+    carried = [link for device_links in links_by_device.values() for link in device_links]
+    verified, checked = _verify_links(session, carried, states, interfaces.values(), now, rule)
+    summary.links_verified, summary.links_checked = verified, checked
+    return summary
+
+
+def _update_device_state(state: DeviceState, obs: DeviceObservation, interval: timedelta) -> None:
+    state.last_polled_at = obs.at
+    # Reachable means "something answers": an auth failure is a live device we cannot read.
+    state.reachable = obs.failure not in DOWN_FAILURES
+    state.failure = obs.failure
+    state.detail = (obs.detail or None) and obs.detail[:200]
+    state.response_ms = obs.response_ms
+    state.next_poll_at = obs.at + interval
+    state.lease_owner = None
+    state.lease_expires_at = None
+    if obs.answered:
+        state.last_ok_at = obs.at
+        state.consecutive_failures = 0
+        state.sys_uptime_ticks = obs.sys_uptime_ticks
+    else:
+        state.consecutive_failures = (state.consecutive_failures or 0) + 1
+
+
+def _update_interface(
+    current: InterfaceState, reading: InterfaceReading, obs: DeviceObservation
+) -> None:
+    speed = reading.speed_mbps
+    current.in_bps = _rate(
+        current.in_octets,
+        current.counters_uptime_ticks,
+        current.polled_at,
+        reading.in_octets,
+        obs,
+        speed,
+    )
+    current.out_bps = _rate(
+        current.out_octets,
+        current.counters_uptime_ticks,
+        current.polled_at,
+        reading.out_octets,
+        obs,
+        speed,
+    )
+    if current.oper_up is not None and reading.oper_up != current.oper_up:
+        current.changed_at = obs.at
+    current.name = reading.name
+    current.descr = reading.descr
+    current.alias = reading.alias
+    current.if_type = reading.if_type
+    current.admin_up = reading.admin_up
+    current.oper_up = reading.oper_up
+    current.speed_mbps = speed
+    current.in_octets = reading.in_octets
+    current.out_octets = reading.out_octets
+    current.in_errors = reading.in_errors
+    current.out_errors = reading.out_errors
+    current.counters_uptime_ticks = obs.sys_uptime_ticks
+    current.polled_at = obs.at
+
+
+def _rate(
+    previous: int | None,
+    previous_ticks: int | None,
+    previous_at: datetime,
+    value: int | None,
+    obs: DeviceObservation,
+    speed_mbps: int | None,
+) -> float | None:
+    if previous is None or value is None or previous_at >= obs.at:
+        return None
+    return octet_rate_bps(
+        CounterReading(int(previous), previous_ticks, previous_at),
+        CounterReading(value, obs.sys_uptime_ticks, obs.at),
+        speed_mbps,
+    )
+
+
+def _discover(session: Session, actor: Actor, device: Device, obs: DeviceObservation) -> None:
+    """Fill what staff left empty from what the device says of itself (logged as a change)."""
+    found = {
+        "sys_descr": (obs.sys_descr or "")[:500] or None,
+        "sys_object_id": obs.sys_object_id,
+        "vendor": vendor_of(obs.sys_object_id),
+    }
+    changes = {k: v for k, v in found.items() if v and not getattr(device, k)}
+    if changes:
+        change_object(session, actor, device, changes)
+
+
+def outage_intervals(
+    session: Session, links: Sequence[NetworkLink], start: datetime
+) -> dict[int, list[Interval]]:
+    """Per link: its own outages and its device's unreachable periods since ``start``."""
+    device_ids = {link.device_id for link in links if link.device_id is not None}
+    rows = session.execute(
+        sa.select(
+            Outage.device_id, Outage.link_id, Outage.cause, Outage.started_at, Outage.ended_at
+        ).where(
+            Outage.device_id.in_(device_ids),
+            sa.or_(Outage.ended_at.is_(None), Outage.ended_at > start),
+        )
+    ).all()
+    by_link: dict[int, list[Interval]] = defaultdict(list)
+    by_device: dict[int, list[Interval]] = defaultdict(list)
+    for row in rows:
+        interval = Interval(row.started_at, row.ended_at)
+        if row.link_id is not None:
+            by_link[row.link_id].append(interval)
+        elif row.cause is OutageCause.UNREACHABLE:
+            by_device[row.device_id].append(interval)
+    return {
+        link.id: by_link.get(link.id, []) + by_device.get(link.device_id or 0, []) for link in links
+    }
+
+
+def first_polls(session: Session, device_ids: Iterable[int]) -> dict[int, datetime]:
+    """When each device was first polled (monitoring began), from the samples kept."""
+    rows = session.execute(
+        sa.select(PollSample.device_id, sa.func.min(PollSample.at))
+        .where(PollSample.device_id.in_(list(device_ids)))
+        .group_by(PollSample.device_id)
+    )
+    return {device_id: first for device_id, first in rows}
+
+
+def availabilities(
+    session: Session, links: Sequence[NetworkLink], window: timedelta, now: datetime
+) -> dict[int, float | None]:
+    """Availability of each uplink over the last ``window``; None where it is not monitored.
+
+    A window starts no earlier than the first poll of the link's device: time before
+    monitoring began is unknown, not available.
+    """
+    monitored = [link for link in links if link.device_id is not None]
+    first = first_polls(session, {link.device_id for link in monitored if link.device_id})
+    intervals = outage_intervals(session, monitored, now - window)
+    result: dict[int, float | None] = {link.id: None for link in links}
+    for link in monitored:
+        began = first.get(link.device_id or 0)
+        if began is None:
+            continue
+        start = max(now - window, began)
+        if start < now:
+            result[link.id] = availability(intervals[link.id], start, now)
+    return result
+
+
+def _verify_links(
+    session: Session,
+    links: Sequence[NetworkLink],
+    states: dict[int, DeviceState],
+    interfaces: Iterable[InterfaceState],
+    now: datetime,
+    rule: VerificationRule,
+) -> tuple[int, int]:
+    """Write the verdict of every uplink carried by the polled devices."""
+    if not links:
+        return 0, 0
+    by_name: dict[tuple[int, str], InterfaceState] = {}
+    for interface in interfaces:
+        for name in (interface.name, interface.descr):
+            if name:
+                by_name.setdefault((interface.device_id, name), interface)
+    existing = {
+        v.link_id: v
+        for v in session.scalars(
+            sa.select(LinkVerification).where(
+                LinkVerification.link_id.in_([link.id for link in links])
+            )
+        )
+    }
+    available = availabilities(session, links, rule.availability_window, now)
+    verified = 0
+    for link in links:
+        device_id = link.device_id or 0
+        state = states.get(device_id)
+        iface = by_name.get((device_id, link.interface_name or ""))
+        device_down = state is not None and state.failure in DOWN_FAILURES
+        seen = LinkObservation(
+            monitored=True,
+            last_polled_at=state.last_ok_at if state else None,
+            oper_up=False if device_down else (iface.oper_up if iface else None),
+            speed_mbps=iface.speed_mbps if iface else None,
+            availability=available[link.id],
+        )
+        verdict = verify_uplink(link.down_mbps, seen, now, rule)
+        row = existing.get(link.id)
+        if row is None:
+            row = LinkVerification(link_id=link.id)
+            session.add(row)
+        row.checked_at = now
+        row.last_polled_at = seen.last_polled_at
+        row.oper_up = seen.oper_up
+        row.measured_mbps = seen.speed_mbps
+        row.contracted_mbps = link.down_mbps
+        row.availability_30d = seen.availability
+        row.verified = verdict.verified
+        row.reasons = [{"code": code, **values} for code, values in verdict.reasons]
+        verified += verdict.verified
+    return verified, len(links)
+
+
+def hour_floor(moment: datetime) -> datetime:
+    """The start of the hour containing ``moment``."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def rollup_hours(session: Session, start: datetime, end: datetime) -> int:
+    """Fold the raw samples of every whole hour in [start, end) into hourly rollups.
+
+    Idempotent: an hour rolled up again is recomputed, so a late batch of samples is never
+    counted twice. Returns the number of rollup rows written.
+    """
+    written = 0
+    hour = hour_floor(start)
+    while hour + timedelta(hours=1) <= end:
+        following = hour + timedelta(hours=1)
+        session.execute(sa.delete(HourlyRollup).where(HourlyRollup.hour == hour))
+        grouped = (
+            sa.select(
+                PollSample.device_id,
+                sa.func.coalesce(PollSample.if_index, -1),
+                sa.literal(hour, HourlyRollup.hour.type),
+                sa.func.count(),
+                sa.func.sum(sa.case((PollSample.up.is_(True), 1), else_=0)),
+                sa.func.avg(PollSample.response_ms),
+                sa.func.avg(PollSample.in_bps),
+                sa.func.max(PollSample.in_bps),
+                sa.func.avg(PollSample.out_bps),
+                sa.func.max(PollSample.out_bps),
+                sa.func.min(PollSample.speed_mbps),
+            )
+            .where(PollSample.at >= hour, PollSample.at < following)
+            .group_by(PollSample.device_id, PollSample.if_index)
+        )
+        result = session.execute(
+            sa.insert(HourlyRollup).from_select(
+                [
+                    "device_id",
+                    "if_index",
+                    "hour",
+                    "samples",
+                    "up_samples",
+                    "avg_response_ms",
+                    "avg_in_bps",
+                    "max_in_bps",
+                    "avg_out_bps",
+                    "max_out_bps",
+                    "min_speed_mbps",
+                ],
+                grouped,
+            )
+        )
+        written += _rowcount(result)
+        hour = following
+    return written
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long polling data is kept."""
+
+    raw: timedelta = timedelta(days=14)
+    rollups: timedelta = timedelta(days=400)
+    closed_outages: timedelta = timedelta(days=800)
+
+
+def prune(session: Session, now: datetime, keep: Retention | None = None) -> dict[str, int]:
+    """Delete samples, rollups and closed outages older than their retention."""
+    keep = keep or Retention()
+    deleted = {
+        "samples": session.execute(sa.delete(PollSample).where(PollSample.at < now - keep.raw)),
+        "rollups": session.execute(
+            sa.delete(HourlyRollup).where(HourlyRollup.hour < now - keep.rollups)
+        ),
+        "outages": session.execute(
+            sa.delete(Outage).where(
+                Outage.ended_at.is_not(None), Outage.ended_at < now - keep.closed_outages
+            )
+        ),
+    }
+    return {name: _rowcount(result) for name, result in deleted.items()}
+
+
+def _rowcount(result: sa.Result[Any]) -> int:
+    """Rows touched by an INSERT/UPDATE/DELETE (its result is a cursor result)."""
+    return cast(sa.CursorResult[Any], result).rowcount or 0
