@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import secrets
 import socket
 from datetime import timedelta
 
@@ -112,12 +113,12 @@ def demo_command(
         raise click.ClickException(problem)
     app = info.load_app()
     with app.app_context():
-        token = _prepare_demo(seed, scale)
+        token, password = _prepare_demo(seed, scale)
     base = f"http://{_url_host(host)}:{port}"
     click.echo()
     click.echo(f"  API docs:  {base}/api/v1/docs")
-    click.echo(f"  server:    {base}/  (no home page yet: start from the API docs)")
-    click.echo(f"  user:      {DEMO_USER} (admin)")
+    click.echo(f"  pages:     {base}/login")
+    click.echo(f"  user:      {DEMO_USER} (admin)   password: {password}")
     click.echo(f"  token:     {token}")
     click.echo(
         f'  try:       curl -H "Authorization: Bearer {token}" '
@@ -132,8 +133,11 @@ def demo_command(
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def _prepare_demo(seed: int, scale: float) -> str:
-    """Migrate; load the demo unless there are schools already; return a fresh demo token."""
+def _prepare_demo(seed: int, scale: float) -> tuple[str, str]:
+    """Migrate; load the demo unless there are schools already; return a fresh token and password.
+
+    Both are new at every start and shown once: nothing guessable guards a demo either.
+    """
     rt = runtime.runtime()
     migrate.upgrade(rt.engine)
     system = Actor.system("demo")
@@ -157,6 +161,8 @@ def _prepare_demo(seed: int, scale: float) -> str:
         user = session.scalar(sa.select(User).where(User.name == DEMO_USER))
         if user is None:
             user = accounts.create_user(session, system, DEMO_USER, UserRole.ADMIN)
+        password = secrets.token_urlsafe(12)
+        accounts.update_user(session, system, user.id, {"password": password})
         # Each start prints a new token; a week's lifetime keeps old ones from piling up valid.
         issued = accounts.issue_token(
             session, system, user, label="digicampus demo", lifetime=timedelta(days=7)
@@ -167,7 +173,7 @@ def _prepare_demo(seed: int, scale: float) -> str:
         raise click.ClickException(exc.message) from exc
     finally:
         session.close()
-    return issued.secret
+    return issued.secret, password
 
 
 def init_app(app: Flask) -> None:

@@ -16,10 +16,13 @@ from flask import Flask
 import api.cli
 from api import create_app
 from inventory import migrate
+from inventory.db import make_sessionmaker
 from inventory.models import ChangeRecord, Classroom, School, User
+from inventory.services import accounts
 from tests.conftest import FERNET_KEY
 
 TOKEN = re.compile(r"dc_[A-Za-z0-9_-]{20,}")
+PASSWORD = re.compile(r"password: (\S+)")
 
 
 @pytest.fixture
@@ -107,11 +110,16 @@ def test_demo_loads_once_and_issues_a_fresh_token_each_run(cli_app: Flask) -> No
     assert second.exit_code == 0, second.output
     assert "not loaded again" in second.output
     assert (count(cli_app, School), count(cli_app, Classroom)) == (schools, rooms)
-    assert count(cli_app, ChangeRecord) == changes + 1  # the new token only
+    assert count(cli_app, ChangeRecord) == changes + 2  # the new token and the new password
     assert count(cli_app, User) == 1
     fresh = TOKEN.findall(second.output)[0]
     assert fresh != token
     assert whoami(cli_app, fresh).status_code == 200
+    password = PASSWORD.findall(second.output)[0]
+    assert password != PASSWORD.findall(first.output)[0]
+    with make_sessionmaker(cli_app.extensions["digicampus"].engine)() as db:
+        stored = db.scalars(sa.select(User.password_hash)).one()
+    assert stored is not None and accounts.verify_password(stored, password)
 
 
 def test_demo_serves_the_app(cli_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
