@@ -17,6 +17,7 @@ from api import (
     devices,
     docs,
     errors,
+    imports,
     links,
     networks,
     regions,
@@ -28,6 +29,7 @@ from api import (
 )
 
 RESOURCES = (regions, schools, networks, links, devices, credentials, classrooms, changes, users)
+RESOURCES += (imports,)  # spreadsheets; apart, as the line above is full
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:

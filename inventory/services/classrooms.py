@@ -206,7 +206,7 @@ class ClassroomImport:
     The rules are those of ``create_classroom`` and ``update_classroom``, and so is the change
     log; what differs is only how often the database is asked: each school is looked up once,
     the rooms of each school are fetched once (for the natural-key lookup and the
-    one-room-code-per-school rule), and new classrooms are inserted in chunks
+    one-room-code-per-school rule), and new and corrected classrooms are written in chunks
     (``BulkInserts``). Call ``flush()`` at the end; the caller commits.
     """
 
@@ -264,25 +264,23 @@ class ClassroomImport:
         self.inserts.add({**values, "school_id": school.id})
         taken.add(room_code)
 
-    def update(self, classroom_id: int, changes: Mapping[str, Any]) -> None:
-        """``update_classroom``, with the room-code rule checked against the import's view."""
-        classroom = get_in_scope(
-            self.session, self.actor, Classroom, classroom_id, "classroom", write=True
-        )
+    def update(self, stored: sa.Row[Any], changes: Mapping[str, Any]) -> None:
+        """``update_classroom`` of a classroom ``find`` returned (so in the actor's scope), with
+        the room-code rule checked against the import's view; written with the next chunk."""
         errors: dict[str, list[str]] = {}
         changes = coerce_enums(changes, ENUMS, errors)
         raise_if(errors)
-        values = merged(classroom, changes)
+        row = dict(stored._mapping)
+        values = {**row, **changes}
         raise_if(_rule_errors(values))
-        self._rooms(classroom.school_id)
-        taken = self._taken[classroom.school_id]
+        taken = self._taken[row["school_id"]]
         room_code = values["room_code"]
-        if room_code != classroom.room_code:
+        if room_code != row["room_code"]:
             if room_code in taken:
                 raise _room_taken(room_code)
-            taken.discard(classroom.room_code)
+            taken.discard(row["room_code"])
             taken.add(room_code)
-        change_object(self.session, self.actor, classroom, changes)
+        self.inserts.change(row, changes)
 
     def flush(self) -> None:
         """Write what is still pending, with its change records."""

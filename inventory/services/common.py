@@ -118,13 +118,15 @@ CHANGE_TABLE: sa.Table = ChangeRecord.__table__  # type: ignore[assignment]
 
 
 class BulkInserts:
-    """``add_object`` for many new objects of one model (a spreadsheet import), in chunks.
+    """``add_object`` and ``change_object`` for many objects of one model (a spreadsheet
+    import), written in chunks.
 
-    Each chunk of validated column values goes in as one executemany INSERT (no ORM unit of
-    work, no RETURNING: several times faster, above all on PostgreSQL), is read back by its
-    natural ``key`` (unique) for the ids the database gave, and then its change records go in
-    as a second executemany. The records are the ones ``add_object`` writes: the same
-    snapshot, repr, school and batch. Call ``flush()`` at the end.
+    Each chunk of validated new rows goes in as one executemany INSERT (no ORM unit of work, no
+    RETURNING: several times faster, above all on PostgreSQL), is read back by its natural
+    ``key`` (unique) for the ids the database gave, and then the change records go in as one
+    more executemany. Changes to stored rows go in as executemany UPDATEs. The change records
+    are the ones ``add_object`` and ``change_object`` write: the same snapshot, repr, school,
+    actor and batch. Call ``flush()`` at the end.
     """
 
     def __init__(
@@ -139,50 +141,87 @@ class BulkInserts:
         self.actor = actor
         self.model = model
         self.table: sa.Table = model.__table__  # type: ignore[assignment]
+        (self.pk,) = self.table.primary_key.columns
         self.key = key
         self.chunk_size = chunk_size
-        self._pending: list[dict[str, Any]] = []
+        self._new: list[dict[str, Any]] = []
+        self._changes: list[tuple[dict[str, Any], dict[str, Any]]] = []
 
     def add(self, values: Mapping[str, Any]) -> None:
         """Insert an object with these column values (already validated) with the next chunk."""
-        self._pending.append(dict(values))
-        if len(self._pending) >= self.chunk_size:
+        self._new.append(dict(values))
+        if len(self._new) >= self.chunk_size:
             self.flush()
 
+    def change(self, stored: Mapping[str, Any], changes: Mapping[str, Any]) -> bool:
+        """Apply already-validated ``changes`` to a stored row (its column values) with the next
+        chunk, logged with before and after; False (no log) if nothing changes."""
+        before = snapshot_of(self.model, stored)
+        after_row = {**stored, **changes}
+        after = snapshot_of(self.model, after_row)
+        if before == after:
+            return False
+        record = self._record(after_row, ChangeAction.UPDATE, before, after)
+        self._changes.append(({**changes, "_pk": stored[self.pk.key]}, record))
+        if len(self._changes) >= self.chunk_size:
+            self.flush()
+        return True
+
     def flush(self) -> None:
-        """Insert the pending rows, then log the creation of each."""
+        """Write the pending rows and changes, then their change records."""
         self.session.flush()  # whatever the ORM holds goes first, in order
-        if not self._pending:
-            return
-        rows, self._pending = self._pending, []
+        records = self._insert_new() + self._update_changed()
+        if records:
+            self.session.execute(sa.insert(CHANGE_TABLE), records)
+
+    def _insert_new(self) -> list[dict[str, Any]]:
+        if not self._new:
+            return []
+        rows, self._new = self._new, []
         self.session.execute(sa.insert(self.table), rows)
         columns = [self.table.c[name] for name in self.key]
         keys = [tuple(row[name] for name in self.key) for row in rows]
         stored = self.session.execute(
-            sa.select(self.table)
-            .where(sa.tuple_(*columns).in_(keys))
-            .order_by(*self.table.primary_key.columns)
+            sa.select(self.table).where(sa.tuple_(*columns).in_(keys)).order_by(self.pk)
         ).mappings()
-        records = [self._record(dict(row)) for row in stored]
+        records = [
+            self._record(dict(row), ChangeAction.CREATE, None, snapshot_of(self.model, dict(row)))
+            for row in stored
+        ]
         if len(records) != len(rows):  # the key was not unique after all: say so, loudly
             raise RuntimeError(f"{len(rows)} rows inserted but {len(records)} read back")
-        self.session.execute(sa.insert(CHANGE_TABLE), records)
+        return records
 
-    def _record(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """The change record ``record_change`` writes for the creation of this row (its time
-        comes from the column default, as there)."""
-        after = snapshot_of(self.model, row)
-        pk = [row[column.key] for column in self.table.primary_key.columns]
+    def _update_changed(self) -> list[dict[str, Any]]:
+        if not self._changes:
+            return []
+        pending, self._changes = self._changes, []
+        by_columns: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for values, _record in pending:
+            by_columns.setdefault(frozenset(values), []).append(values)
+        for group in by_columns.values():  # one executemany per set of changed columns
+            self.session.execute(sa.update(self.table).where(self.pk == sa.bindparam("_pk")), group)
+        return [record for _values, record in pending]
+
+    def _record(
+        self,
+        row: Mapping[str, Any],
+        action: ChangeAction,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The change record ``record_change`` writes for this row (its time comes from the
+        column default, as there)."""
         image = SimpleNamespace(**row)
         return {
-            "school_id": row["id"] if self.model is School else row.get("school_id"),
+            "school_id": row[self.pk.key] if self.model is School else row.get("school_id"),
             "actor_id": self.actor.user_id,
             "actor_name": self.actor.name,
-            "action": ChangeAction.CREATE,
+            "action": action,
             "object_type": self.table.name,
-            "object_id": ",".join(str(part) for part in pk),
+            "object_id": str(row[self.pk.key]),
             "object_repr": self.model.__repr__(cast(Any, image))[:200],
-            "before": None,
+            "before": before,
             "after": after,
             "batch_id": self.actor.batch_id,
         }
