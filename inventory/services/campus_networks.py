@@ -8,9 +8,8 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
-from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import CampusArchitecture, WirelessCoverage
 from inventory.errors import duplicate
@@ -27,9 +26,8 @@ from inventory.services.common import (
     merged,
     paginate,
     raise_if,
-    region_subtree,
     school_by_code,
-    school_id_by_code,
+    school_children,
 )
 
 SORTABLE: dict[str, SqlColumn] = {
@@ -82,12 +80,7 @@ def list_campus_networks(
     session: Session, actor: Actor, flt: CampusNetworkFilter, page: PageRequest
 ) -> PageResult[CampusNetwork]:
     """One page of campus-network states matching ``flt``."""
-    stmt = (
-        sa.select(CampusNetwork)
-        .join(CampusNetwork.school)
-        .options(contains_eager(CampusNetwork.school))
-        .where(scope.school_visible(actor))
-    )
+    stmt = school_children(session, actor, CampusNetwork, flt.school, flt.region)
     if flt.as_of is not None:
         current = _in_force(flt.as_of)
         stmt = stmt.join(
@@ -97,10 +90,6 @@ def list_campus_networks(
                 current.c.since == CampusNetwork.commissioned_on,
             ),
         )
-    if flt.school:
-        stmt = stmt.where(CampusNetwork.school_id == school_id_by_code(session, actor, flt.school))
-    if flt.region:
-        stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
     if flt.architecture:
         stmt = stmt.where(CampusNetwork.architecture == flt.architecture)
     if flt.wireless_coverage:

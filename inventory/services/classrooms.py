@@ -8,9 +8,8 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
-from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import ClassroomKind, DisplayKind, Lifecycle
 from inventory.errors import Conflict, NotFound, duplicate
@@ -30,9 +29,8 @@ from inventory.services.common import (
     merged,
     paginate,
     raise_if,
-    region_subtree,
     school_by_code,
-    school_id_by_code,
+    school_children,
 )
 
 SORTABLE: dict[str, SqlColumn] = {
@@ -85,16 +83,7 @@ def list_classrooms(
     today: date | None = None,
 ) -> PageResult[Classroom]:
     """One page of classrooms matching ``flt``."""
-    stmt = (
-        sa.select(Classroom)
-        .join(Classroom.school)
-        .options(contains_eager(Classroom.school))
-        .where(scope.school_visible(actor))
-    )
-    if flt.school:
-        stmt = stmt.where(Classroom.school_id == school_id_by_code(session, actor, flt.school))
-    if flt.region:
-        stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
+    stmt = school_children(session, actor, Classroom, flt.school, flt.region)
     if flt.kind:
         stmt = stmt.where(Classroom.kind == flt.kind)
     if flt.status:

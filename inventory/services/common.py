@@ -11,16 +11,27 @@ from types import SimpleNamespace
 from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import ChangeAction, Lifecycle
 from inventory.errors import InvalidInput, NotFound, invalid
-from inventory.models import Base, ChangeRecord, Region, School
+from inventory.models import (
+    Base,
+    CampusNetwork,
+    ChangeRecord,
+    Classroom,
+    Device,
+    NetworkLink,
+    Region,
+    School,
+)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
+# What belongs to one school and is listed by school and region.
+C = TypeVar("C", Classroom, CampusNetwork, NetworkLink, Device)
 # A column in a query: mapped attribute (School.code) or any SQL expression.
 SqlColumn = sa.ColumnElement[Any] | sa.orm.QueryableAttribute[Any]
 
@@ -400,6 +411,25 @@ def school_id_by_code(session: Session, actor: Actor, code: str) -> int:
     if school_id is None:
         raise invalid("school", f"no school with code {code!r}")
     return school_id
+
+
+def school_children(
+    session: Session, actor: Actor, model: type[C], school: str | None, region: str | None
+) -> sa.Select[C]:
+    """The start of every list of things that belong to a school: the rows of ``model`` the
+    actor may read, with their school loaded, narrowed to one school (by code) or one region's
+    subtree."""
+    stmt = (
+        sa.select(model)
+        .join(model.school)
+        .options(contains_eager(model.school))
+        .where(scope.school_visible(actor))
+    )
+    if school:
+        stmt = stmt.where(model.school_id == school_id_by_code(session, actor, school))
+    if region:
+        stmt = stmt.where(School.region_code.in_(region_subtree(session, region)))
+    return stmt
 
 
 def get_or_404(session: Session, model: type[M], ident: int, what: str) -> M:

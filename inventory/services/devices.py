@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from inventory import scope
 from inventory.actor import Actor
@@ -29,9 +29,8 @@ from inventory.services.common import (
     merged,
     paginate,
     raise_if,
-    region_subtree,
     school_by_code,
-    school_id_by_code,
+    school_children,
 )
 
 SORTABLE: dict[str, SqlColumn] = {
@@ -76,16 +75,7 @@ def list_devices(
     session: Session, actor: Actor, flt: DeviceFilter, page: PageRequest
 ) -> PageResult[Device]:
     """One page of devices matching ``flt``."""
-    stmt = (
-        sa.select(Device)
-        .join(Device.school)
-        .options(contains_eager(Device.school))
-        .where(scope.school_visible(actor))
-    )
-    if flt.school:
-        stmt = stmt.where(Device.school_id == school_id_by_code(session, actor, flt.school))
-    if flt.region:
-        stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
+    stmt = school_children(session, actor, Device, flt.school, flt.region)
     if flt.role:
         stmt = stmt.where(Device.role == flt.role)
     if flt.status:

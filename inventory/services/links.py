@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from inventory import scope
 from inventory.actor import Actor
@@ -30,9 +30,8 @@ from inventory.services.common import (
     merged,
     paginate,
     raise_if,
-    region_subtree,
     school_by_code,
-    school_id_by_code,
+    school_children,
 )
 
 SORTABLE: dict[str, SqlColumn] = {
@@ -78,16 +77,7 @@ def list_links(
     today: date | None = None,
 ) -> PageResult[NetworkLink]:
     """One page of links matching ``flt``."""
-    stmt = (
-        sa.select(NetworkLink)
-        .join(NetworkLink.school)
-        .options(contains_eager(NetworkLink.school))
-        .where(scope.school_visible(actor))
-    )
-    if flt.school:
-        stmt = stmt.where(NetworkLink.school_id == school_id_by_code(session, actor, flt.school))
-    if flt.region:
-        stmt = stmt.where(School.region_code.in_(region_subtree(session, flt.region)))
+    stmt = school_children(session, actor, NetworkLink, flt.school, flt.region)
     for column, value in (
         (NetworkLink.kind, flt.kind),
         (NetworkLink.carrier, flt.carrier),
