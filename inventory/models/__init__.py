@@ -5,11 +5,13 @@ from inventory.models.audit import ChangeRecord
 from inventory.models.base import Base
 from inventory.models.network import CampusNetwork, Device, NetworkLink, SnmpCredential
 from inventory.models.polling import (
+    Collector,
     DeviceState,
     HourlyRollup,
     InterfaceState,
     LinkVerification,
     Outage,
+    PollCycle,
     PollSample,
 )
 from inventory.models.regions import Region, SchoolType
@@ -21,6 +23,7 @@ __all__ = [
     "CampusNetwork",
     "ChangeRecord",
     "Classroom",
+    "Collector",
     "Device",
     "DeviceState",
     "HourlyRollup",
@@ -28,6 +31,7 @@ __all__ = [
     "LinkVerification",
     "NetworkLink",
     "Outage",
+    "PollCycle",
     "PollSample",
     "Region",
     "School",

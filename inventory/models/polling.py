@@ -166,3 +166,53 @@ class LinkVerification(Base):
 
     def __repr__(self) -> str:
         return f"LinkVerification({self.link_id}, verified={self.verified})"
+
+
+class Collector(Base):
+    """A collector process: who it is and its heartbeat (an old heartbeat means it died)."""
+
+    __tablename__ = "collector"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    hostname: Mapped[str] = mapped_column(sa.String(255))
+    pid: Mapped[int]
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"Collector({self.name!r}, heartbeat {self.heartbeat_at})"
+
+
+class PollCycle(Base):
+    """One poll cycle of one collector: when, how long, and what it found."""
+
+    __tablename__ = "poll_cycle"
+
+    id: Mapped[int] = mapped_column(BigInt, primary_key=True)
+    collector: Mapped[str] = mapped_column(sa.String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    seconds: Mapped[float | None]
+    devices: Mapped[int] = mapped_column(default=0)
+    ok: Mapped[int] = mapped_column(default=0)
+    # Per failure class (timeout, auth_failure, …): how many devices.
+    failures: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    links_checked: Mapped[int] = mapped_column(default=0)
+    links_verified: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (sa.Index("ix_poll_cycle_finished", "finished_at"),)
+
+    def __repr__(self) -> str:
+        return f"PollCycle({self.id}, {self.collector!r} {self.ok}/{self.devices} ok)"
+
+
+# APScheduler 3's SQLAlchemyJobStore table, declared here so that migrations own it (the job
+# store only creates it when missing) and the schema check sees it.
+apscheduler_jobs = sa.Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary, nullable=False),
+)
