@@ -1,0 +1,235 @@
+"""Polling devices: SNMP replies turned into observations for the inventory (no database here).
+
+The poller takes the client as an argument (anything implementing ``SnmpClient``) and a
+profile that says what to read, so tests and benchmarks can hand it any client. One poll is
+either a *discovery* (the system group by GET and every interface by walking ifTable and
+ifXTable: first contact, after an agent restart, now and then) or a *poll* (one GET of
+sysUpTime and the poll columns of the monitored interfaces).
+
+Objects a device does not have (noSuchObject / noSuchInstance) are skipped and logged, never
+fatal: an interface whose every column is missing is reported as absent, so the inventory
+can tell "interface not found" from "interface down".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from collectors.profiles import Profile
+from collectors.snmp_types import Failure, OidValue, PollReply, SnmpClient, Target
+from inventory.choices import PollFailure, SnmpVersion
+from inventory.monitoring.observations import DeviceObservation, InterfaceReading
+
+log = logging.getLogger(__name__)
+
+# Profile object name → InterfaceReading field. IF-MIB semantics live here; which of these
+# objects are read, and under which OIDs, is the profile's business.
+READING_FIELDS: Mapping[str, str] = {
+    "ifName": "name",
+    "ifDescr": "descr",
+    "ifAlias": "alias",
+    "ifType": "if_type",
+    "ifAdminStatus": "admin_up",
+    "ifOperStatus": "oper_up",
+    "ifHighSpeed": "speed_mbps",
+    "ifHCInOctets": "in_octets",
+    "ifHCOutOctets": "out_octets",
+    "ifInErrors": "in_errors",
+    "ifOutErrors": "out_errors",
+}
+STATUS_FIELDS = frozenset({"admin_up", "oper_up"})
+TEXT_FIELDS = frozenset({"name", "descr", "alias"})
+IF_STATUS_UP = 1  # ifAdminStatus / ifOperStatus up(1)
+# A request unanswered after this long gives back its concurrency slot: the slots bound the
+# replies waiting to be decoded, and a dead device sends none. Without this, every dead
+# device would hold a slot for its whole timeout and the cycle would grow with the dead.
+PATIENCE_S = 0.25
+# ...but requests still waiting (dead devices, mostly) are bounded too, at this many slots' worth.
+PARKED_PER_SLOT = 16
+
+
+@dataclass(frozen=True)
+class PollJob:
+    """One device to poll now: the target, which interfaces, and whether to discover."""
+
+    target: Target
+    if_indexes: tuple[int, ...] = ()
+    discover: bool = False
+    # The last poll timed out: for v1/v2c, probe for a live SNMPv3 engine alongside the GET,
+    # so that telling "wrong community" from "down" costs no second timeout.
+    suspect: bool = False
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> DeviceObservation:
+    """Poll one device; every failure is an observation, never an exception."""
+    key = job.target.key
+    probe: asyncio.Task[bool] | None = None
+    if job.suspect and _community_based(job.target):
+        probe = asyncio.ensure_future(client.probe_v3_engine(key))
+    try:
+        if job.discover:
+            return await _discover(client, profile, job)
+        oids = profile.poll_oids(job.if_indexes)
+        reply = await client.get(key, oids)
+        if not reply.ok:
+            return await _failed(client, job, reply, probe)
+        return _observation(profile, job, reply, reply.values, job.if_indexes)
+    finally:
+        if probe is not None and not probe.done():
+            probe.cancel()
+
+
+async def _discover(client: SnmpClient, profile: Profile, job: PollJob) -> DeviceObservation:
+    key = job.target.key
+    scalars = await client.get(key, profile.discovery_scalar_oids())
+    if not scalars.ok:
+        return await _failed(client, job, scalars, None)
+    walk = await client.walk(key, profile.discovery_column_oids())
+    if not walk.ok:
+        return _failure(job, walk, f"interface walk: {walk.detail or walk.failure}")
+    values = {**scalars.values, **walk.values}
+    rows = profile.rows(walk.values)
+    return _observation(profile, job, scalars, values, tuple(rows))
+
+
+def _community_based(target: Target) -> bool:
+    creds = target.credentials
+    return creds is not None and creds.version is not SnmpVersion.V3
+
+
+async def _failed(
+    client: SnmpClient, job: PollJob, reply: PollReply, probe: asyncio.Task[bool] | None
+) -> DeviceObservation:
+    """A failed request; a v1/v2c timeout from a live SNMPv3 engine is a wrong community."""
+    if reply.failure is Failure.TIMEOUT and _community_based(job.target):
+        alive = await (probe if probe is not None else client.probe_v3_engine(job.target.key))
+        if alive:
+            detail = "no answer to our community, but the agent answers SNMPv3 discovery"
+            return _failure(job, reply, detail, Failure.AUTH_FAILURE)
+    return _failure(job, reply, reply.detail)
+
+
+def _failure(
+    job: PollJob, reply: PollReply, detail: str | None, failure: Failure | None = None
+) -> DeviceObservation:
+    cls = failure or reply.failure or Failure.MALFORMED
+    return DeviceObservation(
+        device_id=job.target.key,
+        at=_now(),
+        failure=PollFailure(cls.value),
+        detail=detail,
+        response_ms=None,
+    )
+
+
+def _observation(
+    profile: Profile,
+    job: PollJob,
+    timed: PollReply,
+    values: Mapping[str, OidValue],
+    if_indexes: Sequence[int],
+) -> DeviceObservation:
+    scalars = profile.scalar_values(values)
+    _log_missing(job.target.key, profile, values)
+    rows = profile.rows(values)
+    interfaces = [
+        reading
+        for index in if_indexes
+        if (reading := _reading(index, rows.get(index, {}))) is not None
+    ]
+    uptime = scalars.get("sysUpTime")
+    descr, object_id, name = (scalars.get(n) for n in ("sysDescr", "sysObjectID", "sysName"))
+    return DeviceObservation(
+        device_id=job.target.key,
+        at=_now(),
+        response_ms=round(timed.elapsed * 1000, 3),
+        sys_uptime_ticks=uptime if isinstance(uptime, int) else None,
+        sys_descr=descr if isinstance(descr, str) else None,
+        sys_object_id=object_id if isinstance(object_id, str) else None,
+        sys_name=name if isinstance(name, str) else None,
+        interfaces=interfaces,
+    )
+
+
+def _reading(index: int, row: Mapping[str, OidValue]) -> InterfaceReading | None:
+    """An interface's reading; None when the agent has none of its objects (it is gone)."""
+    fields: dict[str, object] = {}
+    for column, value in row.items():
+        field = READING_FIELDS.get(column)
+        if field is None or value is None:
+            continue
+        if field in STATUS_FIELDS:
+            fields[field] = value == IF_STATUS_UP if isinstance(value, int) else None
+        elif field in TEXT_FIELDS:
+            fields[field] = value if isinstance(value, str) else str(value)
+        else:
+            fields[field] = value if isinstance(value, int) else None
+    if not fields:
+        return None
+    return InterfaceReading(if_index=index, **fields)  # type: ignore[arg-type]
+
+
+def _log_missing(key: int, profile: Profile, values: Mapping[str, OidValue]) -> None:
+    missing = [oid for oid, value in values.items() if value is None]
+    if missing:
+        names = []
+        for oid in missing[:5]:
+            found = profile.locate(oid)
+            names.append(f"{found[0].name}.{found[1]}" if found else oid)
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        log.info("device %s has no %s%s: skipped", key, ", ".join(names), more)
+
+
+async def _guarded(client: SnmpClient, profile: Profile, job: PollJob) -> DeviceObservation:
+    """``poll_one``, with a bug of ours recorded against the device rather than ending the cycle."""
+    try:
+        return await poll_one(client, profile, job)
+    except Exception as exc:
+        log.exception("device %s: polling failed", job.target.key)
+        return DeviceObservation(
+            device_id=job.target.key,
+            at=_now(),
+            failure=PollFailure.MALFORMED,
+            detail=f"collector error: {type(exc).__name__}",
+        )
+
+
+async def poll_many(
+    client: SnmpClient,
+    profile: Profile,
+    jobs: Sequence[PollJob],
+    concurrency: int = 64,
+    on_done: Callable[[DeviceObservation], None] | None = None,
+    patience: float = PATIENCE_S,
+) -> list[DeviceObservation]:
+    """Poll every job with at most ``concurrency`` requests awaiting their first reply.
+
+    A request still unanswered after ``patience`` seconds frees its slot and waits on.
+
+    Results come back in the order of ``jobs``; ``on_done`` sees each as soon as it is ready
+    (for batched writes and progress bars).
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    slots = asyncio.Semaphore(concurrency)
+    outstanding = asyncio.Semaphore(concurrency * PARKED_PER_SLOT)
+
+    async def run(job: PollJob) -> DeviceObservation:
+        async with outstanding:
+            async with slots:
+                task = asyncio.ensure_future(_guarded(client, profile, job))
+                await asyncio.wait({task}, timeout=patience)
+            observation = await task
+        if on_done is not None:
+            on_done(observation)
+        return observation
+
+    return list(await asyncio.gather(*(run(job) for job in jobs)))
