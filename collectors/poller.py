@@ -156,6 +156,7 @@ def _observation(
         sys_object_id=object_id if isinstance(object_id, str) else None,
         sys_name=name if isinstance(name, str) else None,
         interfaces=interfaces,
+        discovered=job.discover,
     )
 
 
@@ -202,6 +203,29 @@ async def _guarded(client: SnmpClient, profile: Profile, job: PollJob) -> Device
         )
 
 
+class PollPool:
+    """Bounds polls in flight: ``concurrency`` awaiting their first reply, and the parked.
+
+    A request still unanswered after ``patience`` seconds frees its slot and waits on. One
+    pool can serve many batches (a cycle claims devices in chunks and feeds them to one pool).
+    """
+
+    def __init__(self, concurrency: int = 64, patience: float = PATIENCE_S) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._slots = asyncio.Semaphore(concurrency)
+        self._outstanding = asyncio.Semaphore(concurrency * PARKED_PER_SLOT)
+        self._patience = patience
+
+    async def poll(self, client: SnmpClient, profile: Profile, job: PollJob) -> DeviceObservation:
+        """Poll one job when a slot is free."""
+        async with self._outstanding:
+            async with self._slots:
+                task = asyncio.ensure_future(_guarded(client, profile, job))
+                await asyncio.wait({task}, timeout=self._patience)
+            return await task
+
+
 async def poll_many(
     client: SnmpClient,
     profile: Profile,
@@ -210,24 +234,14 @@ async def poll_many(
     on_done: Callable[[DeviceObservation], None] | None = None,
     patience: float = PATIENCE_S,
 ) -> list[DeviceObservation]:
-    """Poll every job with at most ``concurrency`` requests awaiting their first reply.
+    """Poll every job through one ``PollPool``; results in the order of ``jobs``.
 
-    A request still unanswered after ``patience`` seconds frees its slot and waits on.
-
-    Results come back in the order of ``jobs``; ``on_done`` sees each as soon as it is ready
-    (for batched writes and progress bars).
+    ``on_done`` sees each result as soon as it is ready (for batched writes, progress bars).
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
-    slots = asyncio.Semaphore(concurrency)
-    outstanding = asyncio.Semaphore(concurrency * PARKED_PER_SLOT)
+    pool = PollPool(concurrency, patience)
 
     async def run(job: PollJob) -> DeviceObservation:
-        async with outstanding:
-            async with slots:
-                task = asyncio.ensure_future(_guarded(client, profile, job))
-                await asyncio.wait({task}, timeout=patience)
-            observation = await task
+        observation = await pool.poll(client, profile, job)
         if on_done is not None:
             on_done(observation)
         return observation

@@ -36,6 +36,12 @@ class DeviceSchema(ma.Schema):
         _credential_name, dump_only=True, metadata={"type": "string", "nullable": True}
     )
     polling_enabled = fields.Boolean(load_default=True)
+    poll_interval_s = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(devices.MIN_POLL_INTERVAL_S, devices.MAX_POLL_INTERVAL_S),
+        metadata={"description": "Seconds between polls; null: the collectors' default (300)"},
+    )
     vendor = Text(64, allow_none=True)
     model = Text(64, allow_none=True)
     serial = Text(64, allow_none=True)

@@ -101,6 +101,8 @@ class Device(Timestamped, Base):
         sa.ForeignKey("snmp_credential.id", ondelete="RESTRICT"), index=True
     )
     polling_enabled: Mapped[bool] = mapped_column(default=True)
+    # Seconds between polls of this device; None: the collectors' default (5 minutes).
+    poll_interval_s: Mapped[int | None]
     vendor: Mapped[str | None] = mapped_column(sa.String(64))
     model: Mapped[str | None] = mapped_column(sa.String(64))
     serial: Mapped[str | None] = mapped_column(sa.String(64))

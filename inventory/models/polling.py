@@ -39,6 +39,8 @@ class DeviceState(Base):
     response_ms: Mapped[float | None]
     sys_uptime_ticks: Mapped[int | None] = mapped_column(BigInt)
     consecutive_failures: Mapped[int] = mapped_column(default=0)
+    # The last full walk of ifTable/ifXTable; None asks for one at the next poll.
+    discovered_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"DeviceState({self.device_id}, reachable={self.reachable}, {self.failure})"

@@ -40,6 +40,8 @@ class DeviceObservation:
     sys_object_id: str | None = None
     sys_name: str | None = None
     interfaces: list[InterfaceReading] = field(default_factory=list)
+    # Every interface was read (a discovery walk), not only the monitored ones.
+    discovered: bool = False
 
     @property
     def answered(self) -> bool:

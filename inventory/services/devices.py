@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
 }
 ENUMS: dict[str, type[StrEnum]] = {"role": DeviceRole, "status": DeviceStatus}
 REQUIRED = ("name", "role", "status", "mgmt_address", "snmp_port", "polling_enabled")
+# Bounds of a per-device poll interval, in seconds.
+MIN_POLL_INTERVAL_S, MAX_POLL_INTERVAL_S = 60, 86_400
 SYS_OBJECT_ID = re.compile(r"^1(\.(0|[1-9][0-9]*))+$")
 
 
@@ -124,6 +126,11 @@ def _check(
     port = values.get("snmp_port")
     if port is not None and "snmp_port" not in errors and not 1 <= port <= 65535:
         errors["snmp_port"] = ["must be between 1 and 65535"]
+    interval = values.get("poll_interval_s")
+    if interval is not None and not MIN_POLL_INTERVAL_S <= interval <= MAX_POLL_INTERVAL_S:
+        errors["poll_interval_s"] = [
+            f"must be between {MIN_POLL_INTERVAL_S} and {MAX_POLL_INTERVAL_S} seconds"
+        ]
     oid = values.get("sys_object_id")
     if oid is not None and not SYS_OBJECT_ID.match(oid):
         errors["sys_object_id"] = ["must be a dotted numeric OID such as 1.3.6.1.4.1.2011"]

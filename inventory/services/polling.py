@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -151,17 +151,41 @@ def vendor_of(sys_object_id: str | None) -> str | None:
     return VENDORS.get(sys_object_id[len(prefix) :].split(".", 1)[0])
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """An outage that began (``down``) or ended (``up``): what a webhook is told."""
+
+    event: str  # "down" or "up"
+    cause: OutageCause
+    device_id: int
+    link_id: int | None
+    at: datetime
+    detail: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON body of a webhook call."""
+        return {
+            "event": self.event,
+            "cause": self.cause.value,
+            "device_id": self.device_id,
+            "link_id": self.link_id,
+            "at": self.at.isoformat(),
+            "detail": self.detail,
+        }
+
+
 @dataclass
 class RecordSummary:
     """Counts of one recorded batch, for the cycle's summary line."""
 
     devices: int = 0
     ok: int = 0
-    failures: dict[str, int] | None = None
+    failures: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     outages_opened: int = 0
     outages_closed: int = 0
     links_verified: int = 0
     links_checked: int = 0
+    changes: list[StateChange] = field(default_factory=list)
 
 
 def record_observations(
@@ -171,9 +195,12 @@ def record_observations(
     now: datetime,
     rule: VerificationRule | None = None,
 ) -> RecordSummary:
-    """Write one batch of observations; the caller commits. Leases of these devices end."""
+    """Write one batch of observations; the caller commits. Leases of these devices end.
+
+    Each device is next due ``interval`` after this poll, or after its own poll interval.
+    """
     rule = rule or VerificationRule()
-    summary = RecordSummary(failures=defaultdict(int))
+    summary = RecordSummary()
     if not observations:
         return summary
     ids = [o.device_id for o in observations]
@@ -222,10 +249,12 @@ def record_observations(
             session.add(opened)
             open_outages[key] = opened
             summary.outages_opened += 1
+            summary.changes.append(StateChange("down", cause, device_id, link_id, at, detail))
         elif not active and current is not None:
             current.ended_at = at
             del open_outages[key]
             summary.outages_closed += 1
+            summary.changes.append(StateChange("up", cause, device_id, link_id, at))
 
     for obs in observations:
         summary.devices += 1
@@ -233,12 +262,13 @@ def record_observations(
         if state is None:
             state = states[obs.device_id] = DeviceState(device_id=obs.device_id)
             session.add(state)
-        _update_device_state(state, obs, interval)
+        device = devices.get(obs.device_id)
+        own = device.poll_interval_s if device is not None else None
+        _update_device_state(state, obs, timedelta(seconds=own) if own else interval)
         if obs.failure is None:
             summary.ok += 1
         else:
-            assert summary.failures is not None
-            summary.failures[obs.failure.value if obs.failure else "unknown"] += 1
+            summary.failures[obs.failure.value] += 1
         samples.append(
             {
                 "device_id": obs.device_id,
@@ -253,7 +283,6 @@ def record_observations(
         )
         down = obs.failure in DOWN_FAILURES
         outage(obs.device_id, None, OutageCause.UNREACHABLE, down, obs.at, obs.detail)
-        device = devices.get(obs.device_id)
         if device is not None and obs.answered:
             _discover(session, collector, device, obs)
         by_name: dict[str, InterfaceState] = {}
@@ -317,6 +346,15 @@ def _update_device_state(state: DeviceState, obs: DeviceObservation, interval: t
     state.lease_owner = None
     state.lease_expires_at = None
     if obs.answered:
+        restarted = (
+            obs.sys_uptime_ticks is not None
+            and state.sys_uptime_ticks is not None
+            and obs.sys_uptime_ticks < state.sys_uptime_ticks
+        )
+        if obs.discovered:
+            state.discovered_at = obs.at
+        elif restarted:
+            state.discovered_at = None  # interfaces may be renumbered after a restart
         state.last_ok_at = obs.at
         state.consecutive_failures = 0
         state.sys_uptime_ticks = obs.sys_uptime_ticks
