@@ -22,11 +22,13 @@ from inventory.actor import Actor
 from inventory.choices import DeviceStatus, OutageCause, PollFailure
 from inventory.models import Device, NetworkLink, School, SnmpCredential
 from inventory.models.polling import (
+    Collector,
     DeviceState,
     HourlyRollup,
     InterfaceState,
     LinkVerification,
     Outage,
+    PollCycle,
     PollSample,
 )
 from inventory.monitoring.availability import Interval, availability
@@ -89,12 +91,15 @@ def claim_due(
     device_ids: Sequence[int] | None = None,
     school_code: str | None = None,
     force: bool = False,
+    polled_before: datetime | None = None,
 ) -> list[DueDevice]:
     """Lease up to ``limit`` due devices to ``owner``; the caller commits at once.
 
     On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent collectors each get
     different devices; an expired lease (its collector died) makes a device claimable again.
-    ``force`` ignores the schedule (a manual ``poll`` now) but never another live lease.
+    A live lease is never claimed, not even by its owner (it is polling that device now).
+    ``force`` ignores the schedule (a manual ``poll`` now) but never a live lease;
+    ``polled_before`` leaves out devices polled since then (those a forced cycle has done).
     """
     ensure_states(session)
     stmt = (
@@ -105,7 +110,6 @@ def claim_due(
             sa.or_(
                 DeviceState.lease_expires_at.is_(None),
                 DeviceState.lease_expires_at < now,
-                DeviceState.lease_owner == owner,
             ),
         )
         .order_by(DeviceState.next_poll_at.asc().nulls_first(), DeviceState.device_id)
@@ -115,6 +119,10 @@ def claim_due(
     if not force:
         stmt = stmt.where(
             sa.or_(DeviceState.next_poll_at.is_(None), DeviceState.next_poll_at <= now)
+        )
+    if polled_before is not None:
+        stmt = stmt.where(
+            sa.or_(DeviceState.last_polled_at.is_(None), DeviceState.last_polled_at < polled_before)
         )
     if device_ids is not None:
         stmt = stmt.where(DeviceState.device_id.in_(device_ids))
@@ -384,10 +392,12 @@ def _update_interface(
     )
     if current.oper_up is not None and reading.oper_up != current.oper_up:
         current.changed_at = obs.at
-    current.name = reading.name
-    current.descr = reading.descr
-    current.alias = reading.alias
-    current.if_type = reading.if_type
+    if obs.discovered or current.name is None:
+        # Names come from discovery walks; a poll reads only status, speed and counters.
+        current.name = reading.name
+        current.descr = reading.descr
+        current.alias = reading.alias
+        current.if_type = reading.if_type
     current.admin_up = reading.admin_up
     current.oper_up = reading.oper_up
     current.speed_mbps = speed
@@ -626,3 +636,137 @@ def prune(session: Session, now: datetime, keep: Retention | None = None) -> dic
 def _rowcount(result: sa.Result[Any]) -> int:
     """Rows touched by an INSERT/UPDATE/DELETE (its result is a cursor result)."""
     return cast(sa.CursorResult[Any], result).rowcount or 0
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """What to read from one device this time: which interfaces, or everything (discovery)."""
+
+    if_indexes: tuple[int, ...]
+    discover: bool
+    suspect: bool  # the last poll timed out
+
+
+def poll_plans(
+    session: Session, device_ids: Sequence[int], now: datetime, rediscover_after: timedelta
+) -> dict[int, PollPlan]:
+    """Per device: poll the interfaces that carry its uplinks, or discover them all.
+
+    A device is discovered when it never was, when its last discovery is older than
+    ``rediscover_after``, after an agent restart (``discovered_at`` cleared), or when an
+    uplink names an interface not seen yet (at most once an hour: a typo must not make every
+    poll a walk).
+    """
+    ids = list(device_ids)
+    states = {
+        s.device_id: s
+        for s in session.scalars(sa.select(DeviceState).where(DeviceState.device_id.in_(ids)))
+    }
+    known: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = session.execute(
+        sa.select(
+            InterfaceState.device_id,
+            InterfaceState.if_index,
+            InterfaceState.name,
+            InterfaceState.descr,
+        ).where(InterfaceState.device_id.in_(ids))
+    )
+    for device_id, if_index, name, descr in rows:
+        for key in (descr, name):  # the name wins when both are used by different interfaces
+            if key:
+                known[device_id][key] = if_index
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for carrier, interface_name in session.execute(
+        sa.select(NetworkLink.device_id, NetworkLink.interface_name).where(
+            NetworkLink.device_id.in_(ids),
+            NetworkLink.interface_name.is_not(None),
+            sa.or_(
+                NetworkLink.decommissioned_on.is_(None), NetworkLink.decommissioned_on > now.date()
+            ),
+        )
+    ):
+        if carrier is not None and interface_name:
+            wanted[carrier].add(interface_name)
+    plans = {}
+    for device_id in ids:
+        state = states.get(device_id)
+        discovered = state.discovered_at if state else None
+        names = wanted.get(device_id, set())
+        found = {known[device_id][n] for n in names if n in known[device_id]}
+        unknown = len(found) < len(names)
+        discover = (
+            discovered is None
+            or now - discovered >= rediscover_after
+            or (unknown and now - discovered >= timedelta(hours=1))
+        )
+        suspect = state is not None and state.failure is PollFailure.TIMEOUT
+        plans[device_id] = PollPlan(tuple(sorted(found)), discover, suspect)
+    return plans
+
+
+def pollable_targets(
+    session: Session,
+    *,
+    device_ids: Sequence[int] | None = None,
+    school_code: str | None = None,
+) -> list[DueDevice]:
+    """Every pollable device (or those asked for), to register with an SNMP client."""
+    stmt = sa.select(Device).where(pollable()).order_by(Device.id)
+    if device_ids is not None:
+        stmt = stmt.where(Device.id.in_(device_ids))
+    if school_code is not None:
+        stmt = stmt.where(
+            Device.school_id.in_(sa.select(School.id).where(School.code == school_code))
+        )
+    return [
+        DueDevice(d.id, d.mgmt_address, d.snmp_port, d.credential)
+        for d in session.scalars(stmt).unique()
+    ]
+
+
+def begin_cycle(session: Session, collector: str, now: datetime) -> PollCycle:
+    """Record that a cycle started; the caller commits."""
+    cycle = PollCycle(collector=collector, started_at=now, failures={})
+    session.add(cycle)
+    session.flush()
+    return cycle
+
+
+def finish_cycle(
+    session: Session, cycle_id: int, now: datetime, seconds: float, summary: RecordSummary
+) -> None:
+    """Record what a cycle did; the caller commits."""
+    cycle = session.get(PollCycle, cycle_id)
+    if cycle is None:
+        return
+    cycle.finished_at = now
+    cycle.seconds = round(seconds, 3)
+    cycle.devices = summary.devices
+    cycle.ok = summary.ok
+    cycle.failures = dict(summary.failures)
+    cycle.links_checked = summary.links_checked
+    cycle.links_verified = summary.links_verified
+
+
+def heartbeat(session: Session, name: str, hostname: str, pid: int, now: datetime) -> None:
+    """A collector says it is alive (first call registers it); the caller commits."""
+    collector = session.get(Collector, name)
+    if collector is None:
+        session.add(
+            Collector(name=name, hostname=hostname, pid=pid, started_at=now, heartbeat_at=now)
+        )
+    else:
+        collector.heartbeat_at = now
+        collector.stopped_at = None
+
+
+def stop_collector(session: Session, name: str, now: datetime) -> None:
+    """A collector shuts down: its heartbeat stops, and its leases are given back."""
+    collector = session.get(Collector, name)
+    if collector is not None:
+        collector.stopped_at = now
+    session.execute(
+        sa.update(DeviceState)
+        .where(DeviceState.lease_owner == name)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
