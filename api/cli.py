@@ -11,9 +11,8 @@ import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
-from werkzeug.serving import run_simple
 
-from api import commands_spreadsheets, commands_users, runtime
+from api import commands_collect, commands_spreadsheets, commands_users, runtime
 from inventory import demo, migrate
 from inventory.actor import Actor
 from inventory.choices import UserRole
@@ -31,6 +30,7 @@ def _create_app() -> Flask:
 
 
 main = FlaskGroup(create_app=_create_app, help="digicampus: school digital-campus inventory.")
+main.add_command(commands_collect.run_command)  # replaces Flask's: ours runs the collector too
 
 
 @click.group("db")
@@ -127,10 +127,7 @@ def demo_command(
     click.echo()
     if no_serve:
         return
-    try:
-        run_simple(host, port, app, threaded=True)
-    except OSError as exc:
-        raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
+    commands_collect.serve(app, host, port)
 
 
 def _prepare_demo(seed: int, scale: float) -> tuple[str, str]:
@@ -181,4 +178,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     commands_users.register(app)
     commands_spreadsheets.register(app)
+    commands_collect.register(app)
     app.cli.add_command(demo_command)

@@ -13,6 +13,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # SQLite ignores foreign keys unless asked, per connection.
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Readers do not wait for the writer: the embedded collector writes while pages read.
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
