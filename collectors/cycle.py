@@ -232,10 +232,14 @@ class Collector:
         self._targets.update((t.key, t) for t in targets)
         for key in unusable:
             self._targets.pop(key, None)
-        self._unusable = {
-            key: DeviceObservation(key, utcnow(), failure=PollFailure.NO_CREDENTIALS, detail=detail)
-            for key, detail in unusable.items()
-        }
+        if device_ids is None and school_code is None:
+            self._unusable = {}
+        self._unusable.update(
+            (key, DeviceObservation(key, utcnow(), failure=PollFailure.NO_CREDENTIALS, detail=why))
+            for key, why in unusable.items()
+        )
+        for target in targets:
+            self._unusable.pop(target.key, None)
 
     # --- the cycle -----------------------------------------------------------------------
 
@@ -315,18 +319,13 @@ class Collector:
                         lambda s: self._claim(s, device_ids, school_code, force, started)
                     )
                     more = bool(chunk)
+                    known = (self._targets, self._unusable)
+                    if new := [d for d, _ in chunk if not any(d in k for k in known)]:
+                        await self.sync_targets(device_ids=new)  # added since the cycle began
                     for device_id, plan in chunk:
                         target = self._targets.get(device_id)
                         if target is None:
-                            unusable = self._unusable.get(device_id)
-                            if unusable is None:  # appeared after sync: next cycle
-                                unusable = DeviceObservation(
-                                    device_id,
-                                    utcnow(),
-                                    failure=PollFailure.NO_CREDENTIALS,
-                                    detail="registered after the cycle began",
-                                )
-                            done.append(unusable)
+                            done.append(self._unusable[device_id])
                             continue
                         job = PollJob(
                             target,

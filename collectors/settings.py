@@ -61,7 +61,7 @@ def from_config(config: Mapping[str, Any]) -> CollectorConfig:
     interval = _number(config, "COLLECTOR_INTERVAL_S", 300, 60, 86_400)
     timeout = _number(config, "COLLECTOR_TIMEOUT_S", 1.0, 0.1, 30)
     retries = int(_number(config, "COLLECTOR_RETRIES", 1, 0, 5))
-    lease = _number(config, "COLLECTOR_LEASE_S", max(120, timeout * (retries + 1) * 10), 10, 3600)
+    lease = _number(config, "COLLECTOR_LEASE_S", max(120, timeout * (retries + 1) * 10), 5, 3600)
     if lease <= timeout * (retries + 1) * 3:
         raise ValueError(
             f"{ENV_PREFIX}COLLECTOR_LEASE_S must exceed 3 × timeout × (retries + 1) "

@@ -14,10 +14,11 @@ from click.testing import Result
 from flask import Flask
 
 import api.cli
+import api.commands_collect
 from api import create_app
 from inventory import migrate
 from inventory.db import make_sessionmaker
-from inventory.models import ChangeRecord, Classroom, School, User
+from inventory.models import ChangeRecord, Classroom, Collector, DeviceState, School, User
 from inventory.services import accounts
 from tests.conftest import FERNET_KEY
 
@@ -122,20 +123,45 @@ def test_demo_loads_once_and_issues_a_fresh_token_each_run(cli_app: Flask) -> No
     assert stored is not None and accounts.verify_password(stored, password)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:  # a port that is free now
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
 def test_demo_serves_the_app(cli_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     served: list[tuple[Any, ...]] = []
 
     def fake_run_simple(host: str, port: int, app: Any, **options: Any) -> None:
         served.append((host, port, app, options))
 
-    monkeypatch.setattr(api.cli, "run_simple", fake_run_simple)
-    with socket.socket() as probe:  # a port that is free now
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    monkeypatch.setattr(api.commands_collect, "run_simple", fake_run_simple)
+    port = free_port()
     result = run(cli_app, "demo", "--port", str(port), "--scale", "0.02")
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.1", port, cli_app, {"threaded": True})]
     assert f"http://127.0.0.1:{port}/api/v1/docs" in result.output
+    # The embedded collector ran beside the server and stopped with it, leases given back.
+    assert "collector: polling inside this process" in result.output
+    with make_sessionmaker(cli_app.extensions["digicampus"].engine)() as db:
+        collector = db.scalars(sa.select(Collector)).one()
+        assert collector.stopped_at is not None
+        leased = db.scalar(
+            sa.select(sa.func.count()).where(DeviceState.lease_owner.is_not(None))
+        )
+    assert leased == 0
+
+
+def test_demo_without_the_embedded_collector(
+    cli_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.commands_collect, "run_simple", lambda *a, **k: None)
+    cli_app.config["EMBEDDED_COLLECTOR"] = "0"
+    result = run(cli_app, "demo", "--port", str(free_port()), "--scale", "0.02")
+    assert result.exit_code == 0, result.output
+    assert "collector:" not in result.output
+    assert count(cli_app, Collector) == 0
 
 
 def test_demo_on_a_busy_port_fails_at_once_with_one_line(cli_app: Flask) -> None:
