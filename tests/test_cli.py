@@ -147,9 +147,7 @@ def test_demo_serves_the_app(cli_app: Flask, monkeypatch: pytest.MonkeyPatch) ->
     with make_sessionmaker(cli_app.extensions["digicampus"].engine)() as db:
         collector = db.scalars(sa.select(Collector)).one()
         assert collector.stopped_at is not None
-        leased = db.scalar(
-            sa.select(sa.func.count()).where(DeviceState.lease_owner.is_not(None))
-        )
+        leased = db.scalar(sa.select(sa.func.count()).where(DeviceState.lease_owner.is_not(None)))
     assert leased == 0
 
 

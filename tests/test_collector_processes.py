@@ -50,7 +50,9 @@ def make_devices(
     actor = Actor.system("tests")
     box = SecretBox([FERNET_KEY])
     schools.create_school(
-        session, actor, {"code": SCHOOL, "name": "测试学校", "type_code": "211", "region_code": COUNTY}
+        session,
+        actor,
+        {"code": SCHOOL, "name": "测试学校", "type_code": "211", "region_code": COUNTY},
     )
     cred = credentials.create_credential(
         session,
@@ -172,7 +174,9 @@ def test_collect_polls_on_schedule_and_stops_cleanly(
     with make_sessionmaker(engine)() as db:
         collector = db.get(Collector, "solo")
         assert collector is not None and collector.stopped_at is not None
-        assert db.scalar(sa.select(sa.func.count()).where(DeviceState.lease_owner.is_not(None))) == 0
+        assert (
+            db.scalar(sa.select(sa.func.count()).where(DeviceState.lease_owner.is_not(None))) == 0
+        )
         cycles = db.scalars(sa.select(PollCycle).where(PollCycle.collector == "solo")).all()
         assert sum(c.devices for c in cycles) == len(ids)  # each device once: due in an hour
         assert all(c.finished_at is not None for c in cycles if c.devices)
@@ -231,9 +235,7 @@ def test_two_collectors_share_the_devices_and_one_dies(
                 )
             ).all()
         )
-        leases = conn.scalar(
-            sa.select(sa.func.count()).where(DeviceState.lease_owner.is_not(None))
-        )
+        leases = conn.scalar(sa.select(sa.func.count()).where(DeviceState.lease_owner.is_not(None)))
     # No device was polled twice, none was left out, and the second collector took over
     # what the first had claimed once those leases expired.
     assert samples == {device_id: 1 for device_id in ids}
