@@ -19,6 +19,7 @@ from api import (
     errors,
     imports,
     links,
+    monitoring,
     networks,
     regions,
     runtime,
@@ -29,7 +30,7 @@ from api import (
 )
 
 RESOURCES = (regions, schools, networks, links, devices, credentials, classrooms, changes, users)
-RESOURCES += (imports,)  # spreadsheets; apart, as the line above is full
+RESOURCES += (imports, monitoring)  # apart, as the line above is full
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
