@@ -213,7 +213,7 @@ class BackgroundCollector:
 
     def __init__(self, service: CollectorService) -> None:
         self.service = service
-        self._loop = asyncio.new_event_loop()
+        self.loop = asyncio.new_event_loop()
         self._stop: asyncio.Event | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, name="collector", daemon=True)
@@ -224,7 +224,7 @@ class BackgroundCollector:
         self._started.wait(30)
 
     def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
+        asyncio.set_event_loop(self.loop)
 
         async def main() -> None:
             self._stop = asyncio.Event()
@@ -232,17 +232,17 @@ class BackgroundCollector:
             await run_until(self.service, self._stop)
 
         try:
-            self._loop.run_until_complete(main())
+            self.loop.run_until_complete(main())
             self._done.set_result(None)
         except BaseException as exc:  # reported by stop(); the web server goes on
             log.exception("the embedded collector stopped")
             self._done.set_exception(exc)
             self._started.set()
         finally:
-            self._loop.close()
+            self.loop.close()
 
     def stop(self, wait: float = 30) -> None:
         """Ask the service to stop and wait for it."""
-        if self._stop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._stop is not None and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(wait)
