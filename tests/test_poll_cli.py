@@ -132,7 +132,7 @@ def test_poll_with_a_bad_setting(poll_app: tuple[Flask, dict[str, int]]) -> None
 def test_the_embedded_collector_polls_and_runs_the_maintenance_jobs(
     poll_app: tuple[Flask, dict[str, int]],
 ) -> None:
-    app, ids = poll_app
+    app, _ = poll_app
     app.config["COLLECTOR_TICK_S"] = 1
     rt = app.extensions["digicampus"]
     with app.app_context():
