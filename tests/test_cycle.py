@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import http.server
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -484,3 +485,18 @@ def test_cycle_results_add_up(tmp_path: Path) -> None:
     result.failures.update({"timeout": 1, "auth_failure": 1})
     assert result.down == 1
     assert "ok 1, down 1 (timeout 1, unreachable 0), auth failure 1" in result.line()
+
+
+def test_no_secret_reaches_a_log_line(
+    engine: Engine,
+    network: dict[str, int],
+    box: SecretBox,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    [result] = run(engine, box)
+    assert result.devices == 9
+    assert len(caplog.records) > 20  # the cycle really logged at DEBUG
+    text = caplog.text + repr([r.__dict__ for r in caplog.records])
+    for secret in (COMMUNITY, AUTH, PRIV, "not-the-community", "not-the-auth-key"):
+        assert secret not in text
