@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from inventory.actor import Actor
@@ -220,10 +221,16 @@ def record_observations(
         (i.device_id, i.if_index): i
         for i in session.scalars(sa.select(InterfaceState).where(InterfaceState.device_id.in_(ids)))
     }
-    devices = {d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_(ids)))}
+    # Without their joined relationships (school, credential, device): none is needed here.
+    plain = orm.lazyload("*")
+    devices = {
+        d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_(ids)).options(plain))
+    }
     links_by_device: dict[int, list[NetworkLink]] = defaultdict(list)
     for link in session.scalars(
-        sa.select(NetworkLink).where(
+        sa.select(NetworkLink)
+        .options(plain)
+        .where(
             NetworkLink.device_id.in_(ids),
             sa.or_(
                 NetworkLink.decommissioned_on.is_(None), NetworkLink.decommissioned_on > now.date()
