@@ -13,7 +13,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 from werkzeug.serving import run_simple
 
-from api import commands_spreadsheets, commands_users, runtime
+from api import commands_reports, commands_spreadsheets, commands_users, runtime
 from inventory import demo, migrate
 from inventory.actor import Actor
 from inventory.choices import UserRole
@@ -181,4 +181,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     commands_users.register(app)
     commands_spreadsheets.register(app)
+    commands_reports.register(app)
     app.cli.add_command(demo_command)

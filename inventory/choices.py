@@ -270,26 +270,25 @@ class SnapshotKind(StrEnum):
     MONTH_END = "month_end"
 
 
-LABELS.update(
-    {
-        Tier.NONE: ("未达标", "not met"),
-        Tier.BASIC: ("基本达标", "basic"),
-        Tier.MET: ("达标", "met"),
-        Tier.MODEL: ("示范", "model"),
-        Metric.DIGITAL_CAMPUS_RATE: ("数字校园覆盖率（申报）", "digital-campus rate (declared)"),
-        Metric.VERIFIED_DIGITAL_CAMPUS_RATE: (
-            "数字校园覆盖率（核验）",
-            "digital-campus rate (verified)",
-        ),
-        Metric.ALL_FIBRE_RATE: ("全光纤校园网比例", "all-fibre campus rate"),
-        Metric.STANDARD_CLASSROOM_RATE: ("标准数字教室比例", "standard-classroom rate"),
-        Metric.GIGABIT_UPLINK_RATE: ("千兆出口比例", "gigabit-uplink rate"),
-        MilestoneStatus.MET: ("已达成", "met"),
-        MilestoneStatus.NOT_MET: ("未达成", "not met"),
-        MilestoneStatus.ON_TRACK: ("进度正常", "on track"),
-        MilestoneStatus.AT_RISK: ("存在风险", "at risk"),
-        MilestoneStatus.NO_DATA: ("无数据", "no data"),
-        SnapshotKind.MANUAL: ("手动发布", "manual"),
-        SnapshotKind.MONTH_END: ("月末自动发布", "month end"),
-    }
-)
+# Labels of the coverage enums, apart from LABELS: their values ("none", "met") equal values of
+# other enums there, and StrEnum members with equal values are the same dict key.
+TIER_LABELS: dict[Tier, tuple[str, str]] = {
+    Tier.NONE: ("未达标", "not met"),
+    Tier.BASIC: ("基本达标", "basic"),
+    Tier.MET: ("达标", "met"),
+    Tier.MODEL: ("示范", "model"),
+}
+METRIC_LABELS: dict[Metric, tuple[str, str]] = {
+    Metric.DIGITAL_CAMPUS_RATE: ("数字校园覆盖率（申报）", "digital-campus rate (declared)"),
+    Metric.VERIFIED_DIGITAL_CAMPUS_RATE: ("数字校园覆盖率（核验）", "digital-campus rate (verified)"),
+    Metric.ALL_FIBRE_RATE: ("全光纤校园网比例", "all-fibre campus rate"),
+    Metric.STANDARD_CLASSROOM_RATE: ("标准数字教室比例", "standard-classroom rate"),
+    Metric.GIGABIT_UPLINK_RATE: ("千兆出口比例", "gigabit-uplink rate"),
+}
+MILESTONE_STATUS_LABELS: dict[MilestoneStatus, tuple[str, str]] = {
+    MilestoneStatus.MET: ("已达成", "met"),
+    MilestoneStatus.NOT_MET: ("未达成", "not met"),
+    MilestoneStatus.ON_TRACK: ("进度正常", "on track"),
+    MilestoneStatus.AT_RISK: ("存在风险", "at risk"),
+    MilestoneStatus.NO_DATA: ("无数据", "no data"),
+}
