@@ -13,6 +13,7 @@ from api import (
     classrooms,
     cli,
     config,
+    coverage,
     credentials,
     devices,
     docs,
@@ -21,16 +22,20 @@ from api import (
     links,
     monitoring,
     networks,
+    plans,
     regions,
+    reports,
     runtime,
     schools,
     security,
     spec,
+    standards,
     users,
 )
 
 RESOURCES = (regions, schools, networks, links, devices, credentials, classrooms, changes, users)
 RESOURCES += (imports, monitoring)  # apart, as the line above is full
+RESOURCES += (standards, coverage, plans, reports)  # coverage (issue 4)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
