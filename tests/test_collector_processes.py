@@ -181,7 +181,11 @@ def test_collect_polls_on_schedule_and_stops_cleanly(
         assert sum(c.devices for c in cycles) == len(ids)  # each device once: due in an hour
         assert all(c.finished_at is not None for c in cycles if c.devices)
         jobs = {row[0] for row in db.execute(sa.text("SELECT id FROM apscheduler_jobs"))}
-    assert jobs == {"rollup", "prune"}  # the shared jobs persist; poll and heartbeat are local
+    assert jobs == {
+        "rollup",
+        "prune",
+        "publish_reports",
+    }  # the shared jobs persist; poll and heartbeat are local
     assert "poll cycle: 5 devices" in processes.log("solo")
 
 
