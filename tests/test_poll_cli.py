@@ -19,8 +19,8 @@ from collectors import scheduler
 from collectors.scheduler import BackgroundCollector
 from inventory import migrate
 from inventory.actor import Actor
-from inventory.db import make_sessionmaker
 from inventory.choices import SnapshotKind
+from inventory.db import make_sessionmaker
 from inventory.models import Collector, DeviceState, ReportSnapshot
 from inventory.services import credentials, devices, schools
 from tests.conftest import COUNTY, FERNET_KEY
