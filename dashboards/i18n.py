@@ -1,12 +1,29 @@
-"""Page texts in Chinese (default) and English (``?lang=en``)."""
+"""Page texts in Chinese (default) and English (``?lang=en``; the choice sticks in a cookie),
+and numbers and dates written the way each language writes them."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
+from urllib.parse import urlencode
 
-from flask import request
+from flask import Response, request
 
-from inventory.choices import LABELS
+from dashboards.texts import PAGE_TEXTS
+from inventory.choices import (
+    LABELS,
+    METRIC_LABELS,
+    MILESTONE_STATUS_LABELS,
+    TIER_LABELS,
+    Metric,
+    MilestoneStatus,
+    Tier,
+)
+
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 LANGUAGES = ("zh", "en")
 
@@ -82,9 +99,110 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+for _key, (_zh, _en) in PAGE_TEXTS.items():
+    TEXTS["zh"].setdefault(_key, _zh)
+    TEXTS["en"].setdefault(_key, _en)
+
+
 def language() -> str:
-    """``en`` when the request asks for it with ``?lang=en``, else ``zh``."""
-    return "en" if request.args.get("lang") == "en" else "zh"
+    """The request's ``?lang=`` if it names a language, else the remembered choice, else zh."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "zh"
+
+
+def remember_language(response: Response) -> Response:
+    """Keep a ``?lang=`` choice in a cookie so that later pages open in that language."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(
+            LANG_COOKIE, asked, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="Lax"
+        )
+    return response
+
+
+def switch_url(lang: str) -> str:
+    """This page in the other language (its other query arguments kept)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", lang)])
+
+
+def number(value: Any, digits: int = 0) -> str:
+    """A number with thousands separators; a dash for none."""
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """A share from 0 to 1 as a percentage; "n/a" where nothing is counted."""
+    if share is None:
+        return "无数据" if language() == "zh" else "n/a"
+    return f"{share * 100:.{digits}f}%"
+
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day(value: date | str | None) -> str:
+    """A date: 2025年6月30日 or 30 Jun 2025."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if language() == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def month(value: date | str) -> str:
+    """A month: 2025年6月 or Jun 2025."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if language() == "zh":
+        return f"{value.year}年{value.month}月"
+    return f"{MONTHS_EN[value.month - 1]} {value.year}"
+
+
+def moment(value: datetime | None) -> str:
+    """A time of day with its date, in UTC: 2025年6月30日 12:05 or 30 Jun 2025 12:05 UTC."""
+    if value is None:
+        return "—"
+    clock = value.strftime("%H:%M")
+    return f"{day(value.date())} {clock}" + ("" if language() == "zh" else " UTC")
+
+
+def hours(span: timedelta) -> str:
+    """A duration: 2 小时 5 分 or 2 h 5 min (days beyond a day)."""
+    minutes = int(span.total_seconds() // 60)
+    d, rest = divmod(minutes, 24 * 60)
+    h, m = divmod(rest, 60)
+    zh = language() == "zh"
+    parts = []
+    if d:
+        parts.append(f"{d} 天" if zh else f"{d} d")
+    if h or d:
+        parts.append(f"{h} 小时" if zh else f"{h} h")
+    parts.append(f"{m} 分" if zh else f"{m} min")
+    return " ".join(parts)
+
+
+def region_name(region: Any) -> str:
+    """A region's name (an object or a report's region body) in the request's language."""
+    if isinstance(region, dict):
+        return str(region["name_en"] if language() == "en" else region["name_zh"])
+    return str(region.name_en if language() == "en" else region.name_zh)
+
+
+def value_label(kind: type[StrEnum], value: str | None) -> str:
+    """The label of an enum value given as its string."""
+    if value is None:
+        return "—"
+    try:
+        return label(kind(value))
+    except ValueError:
+        return value
 
 
 def texts() -> dict[str, str]:
@@ -94,7 +212,15 @@ def texts() -> dict[str, str]:
 
 def label(member: StrEnum) -> str:
     """The label of an enum value in the request's language."""
-    zh, en = LABELS.get(member, (member.value, member.value))
+    # Coverage enums share values ("none", "met") with others: their own tables come first.
+    table: Mapping[Any, tuple[str, str]] = LABELS
+    if isinstance(member, Tier):
+        table = TIER_LABELS
+    elif isinstance(member, Metric):
+        table = METRIC_LABELS
+    elif isinstance(member, MilestoneStatus):
+        table = MILESTONE_STATUS_LABELS
+    zh, en = table.get(member, (member.value, member.value))
     return en if language() == "en" else zh
 
 
