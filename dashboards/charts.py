@@ -209,8 +209,14 @@ def availability_bars(
         colour = "#3f8f5f" if value >= 0.99 else ("#e9a23b" if value >= floor else "#c8553d")
         h = max(round(top + plot_h - by, 1), 2.0)
         bars.append(
-            {"x": bx, "y": round(top + plot_h - h, 1), "h": h, "label": label,
-             "value": f"{value * 100:.2f}%", "colour": colour}
+            {
+                "x": bx,
+                "y": round(top + plot_h - h, 1),
+                "h": h,
+                "label": label,
+                "value": f"{value * 100:.2f}%",
+                "colour": colour,
+            }
         )
     return {
         "width": width,
@@ -257,8 +263,16 @@ def school_map(
     dots = []
     for lat, lon, tier, name, href in schools:
         px, py = project(lat, lon)
-        dots.append({"x": px, "y": py, "colour": TIER_COLOURS.get(tier, "#888"),
-                     "tier": tier, "name": name, "href": href})
+        dots.append(
+            {
+                "x": px,
+                "y": py,
+                "colour": TIER_COLOURS.get(tier, "#888"),
+                "tier": tier,
+                "name": name,
+                "href": href,
+            }
+        )
     texts = []
     for lat, lon, text in labels:
         px, py = project(lat, lon)

@@ -102,7 +102,9 @@ def widgets_for(
             kind = "select"
         if name in LONG_TEXT:
             kind = "textarea"
-        options = list(choices.get(name) or (_enum_choices(f) if isinstance(f, fields.Enum) else []))
+        options = list(
+            choices.get(name) or (_enum_choices(f) if isinstance(f, fields.Enum) else [])
+        )
         value = values.get(name, "")
         if value is None:
             value = ""
@@ -160,7 +162,11 @@ def read_form(
         data = schema.load(body, partial=partial)
     except ma.ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return {}, {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()}, typed
+        return (
+            {},
+            {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()},
+            typed,
+        )
     return data, {}, typed
 
 
@@ -232,8 +238,18 @@ def _writable_school(code: str) -> Any:
 # --- schools ---------------------------------------------------------------------------
 
 SCHOOL_FIELDS = (
-    "code", "name", "name_en", "type_code", "region_code", "address", "latitude", "longitude",
-    "students", "teachers", "ordinary_classrooms", "opened_on",
+    "code",
+    "name",
+    "name_en",
+    "type_code",
+    "region_code",
+    "address",
+    "latitude",
+    "longitude",
+    "students",
+    "teachers",
+    "ordinary_classrooms",
+    "opened_on",
 )
 
 
@@ -244,7 +260,10 @@ def _school_choices() -> dict[str, list[tuple[str, str]]]:
         for t in regions.list_school_types(session, actor)
     ]
     counties = [
-        r for r in session.query(Region).filter(Region.level == RegionLevel.COUNTY).order_by(Region.code)
+        r
+        for r in session.query(Region)
+        .filter(Region.level == RegionLevel.COUNTY)
+        .order_by(Region.code)
         if scope.region_allowed(session, actor, r.code)
     ]
     return {
@@ -348,8 +367,17 @@ def network_edit(network_id: int) -> Any:
 # --- uplinks ---------------------------------------------------------------------------
 
 LINK_FIELDS = (
-    "kind", "carrier", "medium", "down_mbps", "up_mbps", "circuit_id", "commissioned_on",
-    "decommissioned_on", "device_id", "interface_name", "notes",
+    "kind",
+    "carrier",
+    "medium",
+    "down_mbps",
+    "up_mbps",
+    "circuit_id",
+    "commissioned_on",
+    "decommissioned_on",
+    "device_id",
+    "interface_name",
+    "notes",
 )
 
 
@@ -393,7 +421,9 @@ def link_edit(link_id: int) -> Any:
     schema = LinkSchema()
     page = FormPage(
         "edit_link",
-        widgets_for(schema, LINK_FIELDS, {n: getattr(link, n) for n in LINK_FIELDS}, _link_choices(code)),
+        widgets_for(
+            schema, LINK_FIELDS, {n: getattr(link, n) for n in LINK_FIELDS}, _link_choices(code)
+        ),
         url_for("forms.link_edit", link_id=link_id, **lang_query()),
         _school_page(code),
     )
@@ -408,8 +438,18 @@ def link_edit(link_id: int) -> Any:
 # --- devices ---------------------------------------------------------------------------
 
 DEVICE_FIELDS = (
-    "name", "role", "status", "mgmt_address", "snmp_port", "credential_id", "polling_enabled",
-    "poll_interval_s", "vendor", "model", "serial", "notes",
+    "name",
+    "role",
+    "status",
+    "mgmt_address",
+    "snmp_port",
+    "credential_id",
+    "polling_enabled",
+    "poll_interval_s",
+    "vendor",
+    "model",
+    "serial",
+    "notes",
 )
 
 
@@ -427,7 +467,12 @@ def device_new(code: str) -> Any:
     schema = DeviceSchema()
     page = FormPage(
         "new_device",
-        widgets_for(schema, DEVICE_FIELDS, {"snmp_port": 161, "polling_enabled": True}, _credential_choices()),
+        widgets_for(
+            schema,
+            DEVICE_FIELDS,
+            {"snmp_port": 161, "polling_enabled": True},
+            _credential_choices(),
+        ),
         url_for("forms.device_new", code=code, **lang_query()),
         _school_page(code),
     )
@@ -449,7 +494,12 @@ def device_edit(device_id: int) -> Any:
     schema = DeviceSchema()
     page = FormPage(
         "edit_device",
-        widgets_for(schema, DEVICE_FIELDS, {n: getattr(device, n) for n in DEVICE_FIELDS}, _credential_choices()),
+        widgets_for(
+            schema,
+            DEVICE_FIELDS,
+            {n: getattr(device, n) for n in DEVICE_FIELDS},
+            _credential_choices(),
+        ),
         url_for("forms.device_edit", device_id=device_id, **lang_query()),
         _school_page(code),
     )
@@ -464,9 +514,19 @@ def device_edit(device_id: int) -> Any:
 # --- classrooms ------------------------------------------------------------------------
 
 CLASSROOM_FIELDS = (
-    "room_code", "building", "floor", "kind", "display", "has_teacher_terminal",
-    "has_visualiser", "has_audio", "has_recording", "wired_mbps", "wireless_mbps",
-    "commissioned_on", "notes",
+    "room_code",
+    "building",
+    "floor",
+    "kind",
+    "display",
+    "has_teacher_terminal",
+    "has_visualiser",
+    "has_audio",
+    "has_recording",
+    "wired_mbps",
+    "wireless_mbps",
+    "commissioned_on",
+    "notes",
 )
 
 

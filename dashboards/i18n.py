@@ -3,8 +3,8 @@ and numbers and dates written the way each language writes them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode

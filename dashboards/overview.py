@@ -45,7 +45,13 @@ def _trend(root: Region, as_of: date, until: date) -> dict[str, Any]:
     start = _months_before(as_of, TREND_MONTHS_BACK)
     lines = {
         metric: trend.trend(
-            session, actor, standard, metric, start=start, end=until, region=root.code,
+            session,
+            actor,
+            standard,
+            metric,
+            start=start,
+            end=until,
+            region=root.code,
             now=common.now(),
         )
         for metric in (Metric.DIGITAL_CAMPUS_RATE, Metric.VERIFIED_DIGITAL_CAMPUS_RATE)
@@ -77,7 +83,12 @@ def overview() -> Any:
     as_of, bad_date = common.as_of()
     code = request.args.get("region") or _default_region()
     body = common.or_404(
-        report.coverage_report, session, actor, standard, region=code, as_of=as_of,
+        report.coverage_report,
+        session,
+        actor,
+        standard,
+        region=code,
+        as_of=as_of,
         now=common.now(),
     )
     root = session.get(Region, body["region"]["code"])
@@ -94,8 +105,12 @@ def overview() -> Any:
     children = [r for r in body["by_region"] if not r["region"].get("direct")]
     bars = charts.bar_chart(
         [
-            (region_name(r["region"]), _link(r["region"], body["as_of"]),
-             r["digital_campus_rate"], r["verified_digital_campus_rate"])
+            (
+                region_name(r["region"]),
+                _link(r["region"], body["as_of"]),
+                r["digital_campus_rate"],
+                r["verified_digital_campus_rate"],
+            )
             for r in children
         ],
         target,
@@ -104,10 +119,7 @@ def overview() -> Any:
         [(label(Stage(s["stage"])), s["tiers_declared"]) for s in body["by_stage"] if s["schools"]]
     )
     horizon = min(
-        max(
-            [m.due_on for m in milestones_of(session, root, Metric.DIGITAL_CAMPUS_RATE)]
-            + [as_of]
-        ),
+        max([m.due_on for m in milestones_of(session, root, Metric.DIGITAL_CAMPUS_RATE)] + [as_of]),
         as_of + timedelta(days=31 * TREND_MONTHS_AHEAD),
     )
     line = _trend(root, as_of, max(horizon, as_of + timedelta(days=92)))
@@ -121,7 +133,9 @@ def overview() -> Any:
     for row in body["counties"]:
         county = session.get(Region, row["region"]["code"])
         if county is not None and county.seat_lat is not None and county.seat_lon is not None:
-            county_seats.append((float(county.seat_lat), float(county.seat_lon), region_name(county)))
+            county_seats.append(
+                (float(county.seat_lat), float(county.seat_lon), region_name(county))
+            )
     if not county_seats:
         sums: dict[str, list[float]] = {}
         for s in located:
@@ -130,13 +144,17 @@ def overview() -> Any:
             acc[1] += s.longitude or 0.0
             acc[2] += 1
         county_seats = [
-            (a[0] / a[2], a[1] / a[2], region_name(regions[c])) for c, a in sums.items() if c in regions
+            (a[0] / a[2], a[1] / a[2], region_name(regions[c]))
+            for c, a in sums.items()
+            if c in regions
         ]
     school_map = charts.school_map(
         [
             (
-                s.latitude or 0.0, s.longitude or 0.0,
-                (s.verified if map_tier == "verified" else s.declared).value, s.name,
+                s.latitude or 0.0,
+                s.longitude or 0.0,
+                (s.verified if map_tier == "verified" else s.declared).value,
+                s.name,
                 url_for("school_page.school", code=s.code, **lang_query()),
             )
             for s in located
@@ -179,7 +197,12 @@ def schools() -> Any:
     tier = _choice(Tier, request.args.get("tier"))
     verified = request.args.get("side") == "verified"
     result = school_tiers(
-        session, actor, standard, root, as_of=as_of, now=common.now(),
+        session,
+        actor,
+        standard,
+        root,
+        as_of=as_of,
+        now=common.now(),
         stages=frozenset({stage}) if isinstance(stage, Stage) else None,
         tier=tier if isinstance(tier, Tier) else None,
         verified=verified,

@@ -50,7 +50,9 @@ def school(code: str) -> Any:
     session, actor, standard = runtime.session(), common.actor(), common.standard()
     as_of, bad_date = common.as_of()
     item = common.or_404(get_school, session, actor, code)
-    tiers = evaluation.evaluate_school(session, actor, standard, code, as_of=as_of, now=common.now())
+    tiers = evaluation.evaluate_school(
+        session, actor, standard, code, as_of=as_of, now=common.now()
+    )
     uplinks = []
     for link in links.list_links(session, actor, LinkFilter(school=code), ALL).items:
         status = monitoring.link_status(session, actor, link.id, common.now())

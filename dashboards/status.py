@@ -44,20 +44,25 @@ def board() -> Any:
     outages: list[Outage] = open_now.items + recent.items
     device_ids = {o.device_id for o in outages}
     link_ids = {o.link_id for o in outages if o.link_id is not None}
-    devices = {
-        d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_(device_ids)))
-    } if device_ids else {}
-    uplinks = {
-        n.id: n for n in session.scalars(sa.select(NetworkLink).where(NetworkLink.id.in_(link_ids)))
-    } if link_ids else {}
+    devices = (
+        {d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_(device_ids)))}
+        if device_ids
+        else {}
+    )
+    uplinks = (
+        {
+            n.id: n
+            for n in session.scalars(sa.select(NetworkLink).where(NetworkLink.id.in_(link_ids)))
+        }
+        if link_ids
+        else {}
+    )
 
     counties: dict[str, dict[str, Any]] = {}
     for o in open_now.items:
         device = devices[o.device_id]
         county = _county(device.school.region)
-        entry = counties.setdefault(
-            county.code, {"region": county, "devices": [], "links": []}
-        )
+        entry = counties.setdefault(county.code, {"region": county, "devices": [], "links": []})
         entry["links" if o.link_id is not None else "devices"].append(o)
     return render(
         "dash/status.html",

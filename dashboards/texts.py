@@ -21,7 +21,10 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "edit": ("编辑", "Edit"),
     "save": ("保存", "Save"),
     "cancel": ("取消", "Cancel"),
-    "bad_date": ("日期无效或不在 2000 年至今之间，已显示今天的数据。", "That date is not usable (2000 to today); showing today."),
+    "bad_date": (
+        "日期无效或不在 2000 年至今之间，已显示今天的数据。",
+        "That date is not usable (2000 to today); showing today.",
+    ),
     "standard": ("标准", "Standard"),
     "verification_source": ("核验依据", "Verification"),
     "verification_live": ("实时监测结论", "live polling verdicts"),
@@ -59,7 +62,10 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "rank": ("名次", "Rank"),
     "county": ("县市", "County"),
     "all_schools_of": ("查看全部学校：", "All schools of"),
-    "kindergartens_apart": ("幼儿园单列统计，不计入覆盖率", "Kindergartens, reported apart and not counted"),
+    "kindergartens_apart": (
+        "幼儿园单列统计，不计入覆盖率",
+        "Kindergartens, reported apart and not counted",
+    ),
     # school list
     "stage": ("学段", "Stage"),
     "tier": ("等级", "Tier"),
@@ -76,7 +82,10 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "add_device": ("新增网络设备", "Add device"),
     "add_network": ("登记校园网", "Register campus network"),
     "missing_for": ("距离下一等级还缺少", "Missing for"),
-    "not_evaluated": ("该学校在所选日期未开办或不在统计范围内。", "The school is not open on this date or not counted."),
+    "not_evaluated": (
+        "该学校在所选日期未开办或不在统计范围内。",
+        "The school is not open on this date or not counted.",
+    ),
     "classrooms": ("教室", "Classrooms"),
     "standard_of_ordinary": ("标准数字教室 / 普通教室", "standard / ordinary classrooms"),
     "uplinks": ("出口链路", "Uplinks"),
@@ -151,7 +160,10 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "options": ("选项", "Options"),
     "forbidden_title": ("无权访问", "Not allowed"),
     "not_found_title": ("未找到", "Not found"),
-    "not_found": ("没有这个页面，或您无权查看。", "There is no such page, or it is not yours to see."),
+    "not_found": (
+        "没有这个页面，或您无权查看。",
+        "There is no such page, or it is not yours to see.",
+    ),
     "f_code": ("学校标识码（10 位）", "School code (10 digits)"),
     "f_name": ("名称", "Name"),
     "f_name_en": ("英文名称", "English name"),
@@ -212,7 +224,10 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^must be exactly (\d+) digits$"), r"必须是 \1 位数字"),
     (re.compile(r"^must be at most (\d+) characters$"), r"最多 \1 个字符"),
     (re.compile(r"^must be an IPv4 or IPv6 address$"), "必须是 IPv4 或 IPv6 地址"),
-    (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"), r"必须在 \1 到 \2 之间。"),
+    (
+        re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
+        r"必须在 \1 到 \2 之间。",
+    ),
     (re.compile(r"^Must be greater than or equal to (\S+)\.$"), r"必须大于或等于 \1。"),
     (re.compile(r"^Must be less than or equal to (\S+)\.$"), r"必须小于或等于 \1。"),
 ]

@@ -14,7 +14,15 @@ from inventory import demo
 from inventory.actor import Actor
 from inventory.choices import Metric, OutageCause, PollFailure, UserRole
 from inventory.coverage import targets
-from inventory.models import Device, DeviceState, PollSample, LinkVerification, NetworkLink, Outage, School
+from inventory.models import (
+    Device,
+    DeviceState,
+    LinkVerification,
+    NetworkLink,
+    Outage,
+    PollSample,
+    School,
+)
 from inventory.secretbox import SecretBox
 from inventory.services import accounts
 
@@ -46,9 +54,16 @@ def build(session: Session, key: str, now: datetime = NOW) -> DashData:
     plan = targets.load_default_plan(session) or targets.list_plans(session)[0]
     # The default plan ends in 2025: a step still ahead gives the headline its countdown.
     targets.add_milestone(
-        session, system, plan.id,
-        {"metric": Metric.DIGITAL_CAMPUS_RATE, "region_code": PREFECTURE,
-         "due_on": date(2027, 6, 30), "value": 0.6, "note": "tests"},
+        session,
+        system,
+        plan.id,
+        {
+            "metric": Metric.DIGITAL_CAMPUS_RATE,
+            "region_code": PREFECTURE,
+            "due_on": date(2027, 6, 30),
+            "value": 0.6,
+            "note": "tests",
+        },
     )
     linked = session.scalars(
         sa.select(NetworkLink)
@@ -97,11 +112,18 @@ def build(session: Session, key: str, now: datetime = NOW) -> DashData:
     assert up.device is not None and down.device is not None
     session.add_all(
         [
-            Outage(device_id=down.device.id, cause=OutageCause.UNREACHABLE,
-                   started_at=now - timedelta(hours=5)),
-            Outage(device_id=up.device.id, link_id=up.id, cause=OutageCause.INTERFACE_DOWN,
-                   started_at=now - timedelta(days=2, hours=3),
-                   ended_at=now - timedelta(days=2, hours=1)),
+            Outage(
+                device_id=down.device.id,
+                cause=OutageCause.UNREACHABLE,
+                started_at=now - timedelta(hours=5),
+            ),
+            Outage(
+                device_id=up.device.id,
+                link_id=up.id,
+                cause=OutageCause.INTERFACE_DOWN,
+                started_at=now - timedelta(days=2, hours=3),
+                ended_at=now - timedelta(days=2, hours=1),
+            ),
         ]
     )
     up_school = up.school
@@ -110,7 +132,8 @@ def build(session: Session, key: str, now: datetime = NOW) -> DashData:
     ).first()
     assert other is not None
     staff_school = session.scalars(
-        sa.select(School).where(School.region_code == up_school.region_code, School.id != up_school.id)
+        sa.select(School)
+        .where(School.region_code == up_school.region_code, School.id != up_school.id)
         .order_by(School.code)
     ).first()
     assert staff_school is not None
@@ -120,7 +143,9 @@ def build(session: Session, key: str, now: datetime = NOW) -> DashData:
         ("county", UserRole.REGION_ADMIN, up_school.region_code, ()),
         ("staff", UserRole.SCHOOL_STAFF, None, (staff_school.code,)),
     ):
-        accounts.create_user(session, system, name, role, region, schools=schools, password=PASSWORD)
+        accounts.create_user(
+            session, system, name, role, region, schools=schools, password=PASSWORD
+        )
     session.flush()
     community = inventory.credentials[0].get("community") or ""
     return DashData(
@@ -136,5 +161,7 @@ def build(session: Session, key: str, now: datetime = NOW) -> DashData:
 def devices_of(session: Session, code: str) -> list[Device]:
     """The devices of a school."""
     return list(
-        session.scalars(sa.select(Device).join(School).where(School.code == code).order_by(Device.id))
+        session.scalars(
+            sa.select(Device).join(School).where(School.code == code).order_by(Device.id)
+        )
     )
