@@ -51,7 +51,7 @@ def bar_chart(
     target: float | None = None,
     *,
     width: int = 560,
-    left: int = 110,
+    left: int = 130,
     row_h: int = 26,
 ) -> BarChart:
     """Rows of (label, link, declared share, verified share); a share of None draws no bar."""
