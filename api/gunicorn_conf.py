@@ -12,7 +12,9 @@ from typing import Any
 
 from flask import Flask
 
-from api import config, metrics
+# Module-level names are read as gunicorn settings (``config`` is one): import under others.
+from api import config as _config
+from api import metrics as _metrics
 
 wsgi_app = "api.wsgi:app"
 bind = "127.0.0.1:8000"
@@ -26,8 +28,8 @@ def _settings() -> Any:
     """The configuration as the workers will see it (instance file, then environment)."""
     app = Flask("api", instance_relative_config=True)
     try:
-        config.load(app, None, production=True)
-    except config.ConfigError as exc:
+        _config.load(app, None, production=True)
+    except _config.ConfigError as exc:
         for problem in exc.problems:
             print(f"digicampus: configuration error: {problem}", file=sys.stderr)
         raise SystemExit(3) from None
@@ -38,7 +40,7 @@ def on_starting(server: Any) -> None:
     """Check the configuration; start the metrics directory empty."""
     directory = _settings()["METRICS_DIR"]
     if directory:
-        removed = metrics.clear_directory(directory)
+        removed = _metrics.clear_directory(directory)
         server.log.info(
             "metrics directory %s: removed %d files of an earlier run", directory, removed
         )
@@ -52,4 +54,4 @@ def child_exit(server: Any, worker: Any) -> None:
     """Tell prometheus_client a worker is gone."""
     directory = _settings()["METRICS_DIR"]
     if directory:
-        metrics.mark_worker_dead(worker.pid, directory)
+        _metrics.mark_worker_dead(worker.pid, directory)

@@ -95,7 +95,8 @@ def _parents_first(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str
             raise BackupError(f"table {table.name}: a reference loop among its rows")
         ordered += ready
         placed.update(r[parent] for r in ready)
-        pending = [r for r in pending if r[child] is not None and r[child] not in placed]
+        taken = {id(r) for r in ready}
+        pending = [r for r in pending if id(r) not in taken]
     return ordered
 
 
@@ -207,6 +208,11 @@ def restore(
         if not force and has_data(connection):
             raise BackupError("the database already holds data; restore --force replaces it all")
         for table in reversed(_tables()):
+            # A row may not go before the rows that point at it: unlink a tree first.
+            if tree := {
+                fk.parent.name: None for fk in table.foreign_keys if fk.column.table is table
+            }:
+                connection.execute(table.update().values(tree))
             connection.execute(table.delete())
         for name in listed:
             _load_table(connection, tables[name], archive, progress)
