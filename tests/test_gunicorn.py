@@ -124,7 +124,7 @@ def test_two_workers_serve_the_api_count_together_and_log_json(
         time.sleep(0.2)
     assert len(workers_of(served["process"].pid)) == 2
     token = make_token(engine, "gunicorn-admin")
-    status, headers, body = call(port, "POST", "/api/v1/schools", token, school_data())
+    status, _headers, body = call(port, "POST", "/api/v1/schools", token, school_data())
     assert status == 201, body
     code = json.loads(body)["code"]
 
