@@ -81,7 +81,7 @@ def recent_line(
 ) -> Line | None:
     """The line through the metric at the last six month ends and today."""
     cursor = previous_month_end(today)
-    days = []
+    days: list[date] = []
     for _ in range(PROJECTION_MONTHS):
         days.insert(0, cursor)
         cursor = previous_month_end(cursor)
