@@ -19,7 +19,7 @@ from inventory.models.base import utcnow
 from inventory.standards.rules import Standard
 
 PROJECTION_MONTHS = 6  # the recent past a projection is fitted on
-MAX_MONTHS = 240
+MAX_MONTHS = 120  # ten years: a point is one report query
 
 
 def month_end(day: date) -> date:
