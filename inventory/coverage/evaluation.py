@@ -38,13 +38,17 @@ def rule_reasons(
     """What the school of ``row`` lacks for ``tier``'s own rule (tiers below are met)."""
     rule: TierRule = standard.tiers[tier]
     out: list[dict[str, Any]] = []
-    uplink = int(row["verified_mbps"] if verified else row["uplink_mbps"])
+    declared = int(row["uplink_mbps"])
+    uplink = int(row["verified_mbps"]) if verified else declared
     need = rule.uplink_for(row["type_code"])
     if uplink < need:
-        if not verified and uplink == 0:
+        # When even the contracted bandwidth is short, that is the reason to give, verified
+        # or not; otherwise the verified side explains why polling does not confirm it.
+        shown = declared if declared < need else uplink
+        if declared == 0:
             out.append(reason("uplink_missing", tier, need=need))
         else:
-            out.append(reason("uplink_below", tier, have=uplink, need=need))
+            out.append(reason("uplink_below", tier, have=shown, need=need))
     architecture = CampusArchitecture(row["architecture"])
     if architecture not in rule.campus:
         if architecture is CampusArchitecture.NONE:
