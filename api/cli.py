@@ -13,6 +13,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 
 from api import (
+    commands_backup,
     commands_collect,
     commands_reports,
     commands_spreadsheets,
@@ -31,8 +32,14 @@ DEMO_USER = "demo-admin"
 
 def _create_app() -> Flask:
     from api import create_app
+    from api.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(
+            "bad configuration:\n" + "\n".join(f"  {line}" for line in exc.problems)
+        ) from None
 
 
 main = FlaskGroup(create_app=_create_app, help="digicampus: school digital-campus inventory.")
@@ -186,4 +193,5 @@ def init_app(app: Flask) -> None:
     commands_spreadsheets.register(app)
     commands_collect.register(app)
     commands_reports.register(app)
+    commands_backup.register(app)
     app.cli.add_command(demo_command)

@@ -79,7 +79,12 @@ def test_scoped_accounts(app: Flask, engine: Engine, inventory: Any) -> None:
     _error(county_admin.get(f"/api/v1/coverage/schools/{code_a}"), 404)
     _error(county_admin.get(f"/api/v1/coverage/gaps?region={A}"), 404)
     viewer = client_for(app, engine, "va", UserRole.VIEWER, region=A)
-    assert viewer.get(f"/api/v1/coverage/trend?metric=all_fibre_rate&from=2025-01-01&to=2025-02-01").json["region"]["code"] == A
+    assert (
+        viewer.get(
+            "/api/v1/coverage/trend?metric=all_fibre_rate&from=2025-01-01&to=2025-02-01"
+        ).json["region"]["code"]
+        == A
+    )
     _error(viewer.get(f"/api/v1/coverage/report.xlsx?region={B}"), 404)
     _error(viewer.post("/api/v1/reports", json={"as_of": D1}), 403)
 
@@ -88,7 +93,15 @@ def test_xlsx_export_sheets_headers_numbers(api: ApiClient, inventory: Any) -> N
     response = api.get(f"/api/v1/coverage/report.xlsx?region=532300&as_of={D1}")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["说明", "总览", "按区域", "按学段", "区域×学段", "区县排名", "幼儿园"]
+    assert book.sheetnames == [
+        "说明",
+        "总览",
+        "按区域",
+        "按学段",
+        "区域×学段",
+        "区县排名",
+        "幼儿园",
+    ]
     sheet = book["按区域"]
     header = [c.value for c in sheet[1]]
     assert header[:4] == ["区划代码", "区域", "区域（英文）", "在范围学校数"]
@@ -105,7 +118,9 @@ def test_xlsx_export_sheets_headers_numbers(api: ApiClient, inventory: Any) -> N
 
 
 def test_csv_export_and_gap_list(api: ApiClient, inventory: Any) -> None:
-    response = api.get(f"/api/v1/coverage/report.csv?region=532300&as_of={D1}&breakdown=counties&lang=en")
+    response = api.get(
+        f"/api/v1/coverage/report.csv?region=532300&as_of={D1}&breakdown=counties&lang=en"
+    )
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:2] == ["rank", "region code"]
@@ -113,10 +128,14 @@ def test_csv_export_and_gap_list(api: ApiClient, inventory: Any) -> None:
     _error(api.get("/api/v1/coverage/report.csv?breakdown=nope"), 422)
     gaps = api.get(f"/api/v1/coverage/gaps?region={B}&as_of={D1}&per_page=1")
     assert gaps.status_code == 200 and gaps.json["count"] == 2 and len(gaps.json["results"]) == 1
-    sheet = load_workbook(io.BytesIO(api.get(f"/api/v1/coverage/gaps.xlsx?region={B}&as_of={D1}").data)).active
+    sheet = load_workbook(
+        io.BytesIO(api.get(f"/api/v1/coverage/gaps.xlsx?region={B}&as_of={D1}").data)
+    ).active
     assert sheet is not None
-    assert [c.value for c in sheet[1]][0] == "学校标识码" and sheet.max_row == 3
-    text = api.get(f"/api/v1/coverage/gaps.csv?region={B}&as_of={D1}&lang=en").get_data(as_text=True)
+    assert next(c.value for c in sheet[1]) == "学校标识码" and sheet.max_row == 3
+    text = api.get(f"/api/v1/coverage/gaps.csv?region={B}&as_of={D1}&lang=en").get_data(
+        as_text=True
+    )
     assert "no campus network registered" in text
 
 
@@ -130,10 +149,21 @@ def test_school_evaluation(api: ApiClient, inventory: Any) -> None:
 
 
 def test_trend_bad_input(api: ApiClient, inventory: Any) -> None:
-    assert "metric" in _error(api.get("/api/v1/coverage/trend?from=2025-01-01&to=2025-03-01"), 422)["errors"]
-    assert "to" in _error(api.get("/api/v1/coverage/trend?metric=all_fibre_rate&from=2025-03-01&to=2025-01-01"), 422)["errors"]
+    assert (
+        "metric"
+        in _error(api.get("/api/v1/coverage/trend?from=2025-01-01&to=2025-03-01"), 422)["errors"]
+    )
+    assert (
+        "to"
+        in _error(
+            api.get("/api/v1/coverage/trend?metric=all_fibre_rate&from=2025-03-01&to=2025-01-01"),
+            422,
+        )["errors"]
+    )
     _error(api.get("/api/v1/coverage/trend?metric=speed&from=2025-01-01&to=2025-03-01"), 422)
-    ok = api.get("/api/v1/coverage/trend?metric=all_fibre_rate&from=2024-05-01&to=2024-06-30&region=532300")
+    ok = api.get(
+        "/api/v1/coverage/trend?metric=all_fibre_rate&from=2024-05-01&to=2024-06-30&region=532300"
+    )
     assert [p["value"] for p in ok.json["points"]] == [0.625, 0.625]  # 5 of 8 counted schools
 
 
@@ -141,14 +171,20 @@ def test_standards(app: Flask, engine: Engine, api: ApiClient, inventory: Any) -
     listed = api.get("/api/v1/standards").json["results"]
     assert [s["version"] for s in listed] == [default_standard().version]
     assert listed[0]["current"] is True and "uplink_mbps" in listed[0]["source"]
-    strict = default_source().replace('version = "dc-2023.1"', 'version = "dc-2026.1"').replace(
-        "[tiers.basic]\nuplink_mbps = 100", "[tiers.basic]\nuplink_mbps = 1000"
+    strict = (
+        default_source()
+        .replace('version = "dc-2023.1"', 'version = "dc-2026.1"')
+        .replace("[tiers.basic]\nuplink_mbps = 100", "[tiers.basic]\nuplink_mbps = 1000")
     )
     viewer = client_for(app, engine, "v", UserRole.VIEWER)
     _error(viewer.post("/api/v1/standards", json={"source": strict}), 403)
     bad = api.post(
         "/api/v1/standards",
-        json={"source": strict.replace("classroom_ratio = 0.8", "classroom_ratio = 8").replace('"copper"]', '"wood"]')},
+        json={
+            "source": strict.replace("classroom_ratio = 0.8", "classroom_ratio = 8").replace(
+                '"copper"]', '"wood"]'
+            )
+        },
     )
     errors = _error(bad, 422)["errors"]
     assert "tiers.basic.classroom_ratio" in errors and "tiers.basic.campus" in errors
@@ -168,7 +204,9 @@ def test_standards(app: Flask, engine: Engine, api: ApiClient, inventory: Any) -
     _error(api.get("/api/v1/standards/none"), 404)
 
 
-def test_plans_and_progress(app: Flask, engine: Engine, api: ApiClient, session: Session, inventory: Any) -> None:
+def test_plans_and_progress(
+    app: Flask, engine: Engine, api: ApiClient, session: Session, inventory: Any
+) -> None:
     plan = targets.load_default_plan(session)
     session.commit()
     assert plan is not None
@@ -176,13 +214,47 @@ def test_plans_and_progress(app: Flask, engine: Engine, api: ApiClient, session:
     assert listed[0]["code"] == "chuxiong-2023-2025" and len(listed[0]["milestones"]) == 13
     added = api.post(
         f"/api/v1/plans/{plan.id}/milestones",
-        json={"metric": "digital_campus_rate", "region_code": A, "due_on": "2024-06-30", "value": 0.5},
+        json={
+            "metric": "digital_campus_rate",
+            "region_code": A,
+            "due_on": "2024-06-30",
+            "value": 0.5,
+        },
     )
     assert added.status_code == 201
     milestone_id = added.json["id"]
-    assert "value" in _error(api.post(f"/api/v1/plans/{plan.id}/milestones", json={"metric": "all_fibre_rate", "due_on": "2025-01-01", "value": 2}), 422)["errors"]
-    assert "region_code" in _error(api.post(f"/api/v1/plans/{plan.id}/milestones", json={"metric": "all_fibre_rate", "due_on": "2025-01-01", "value": 0.5, "region_code": "999999"}), 422)["errors"]
-    _error(api.post("/api/v1/plans/999/milestones", json={"metric": "all_fibre_rate", "due_on": "2025-01-01", "value": 0.5}), 404)
+    assert (
+        "value"
+        in _error(
+            api.post(
+                f"/api/v1/plans/{plan.id}/milestones",
+                json={"metric": "all_fibre_rate", "due_on": "2025-01-01", "value": 2},
+            ),
+            422,
+        )["errors"]
+    )
+    assert (
+        "region_code"
+        in _error(
+            api.post(
+                f"/api/v1/plans/{plan.id}/milestones",
+                json={
+                    "metric": "all_fibre_rate",
+                    "due_on": "2025-01-01",
+                    "value": 0.5,
+                    "region_code": "999999",
+                },
+            ),
+            422,
+        )["errors"]
+    )
+    _error(
+        api.post(
+            "/api/v1/plans/999/milestones",
+            json={"metric": "all_fibre_rate", "due_on": "2025-01-01", "value": 0.5},
+        ),
+        404,
+    )
     progress = api.get(f"/api/v1/plans/{plan.id}/progress").json
     mine = next(m for m in progress["milestones"] if m["id"] == milestone_id)
     assert mine["status"] == "met" and mine["value_at_due"] == 0.5
@@ -195,14 +267,22 @@ def test_plans_and_progress(app: Flask, engine: Engine, api: ApiClient, session:
     _error(county_b.patch(f"/api/v1/milestones/{milestone_id}", json={"value": 0.1}), 403)
     assert api.delete(f"/api/v1/milestones/{milestone_id}").status_code == 204
     _error(api.get(f"/api/v1/milestones/{milestone_id}"), 404)
-    _error(api.post("/api/v1/plans", json={"code": "chuxiong-2023-2025", "name_zh": "x", "name_en": "x", "region_code": A}), 409)
+    _error(
+        api.post(
+            "/api/v1/plans",
+            json={"code": "chuxiong-2023-2025", "name_zh": "x", "name_en": "x", "region_code": A},
+        ),
+        409,
+    )
 
 
 def test_publish_and_retrieve(app: Flask, engine: Engine, api: ApiClient, inventory: Any) -> None:
     response = api.post("/api/v1/reports", json={"as_of": D1, "region": "532300"})
     assert response.status_code == 201
     snapshot = response.json
-    assert snapshot["standard_version"] == "dc-2023.1" and snapshot["report"]["totals"]["schools"] == 8
+    assert (
+        snapshot["standard_version"] == "dc-2023.1" and snapshot["report"]["totals"]["schools"] == 8
+    )
     listed = api.get("/api/v1/reports").json
     assert listed["count"] == 1 and "report" not in listed["results"][0]
     again = api.get(f"/api/v1/reports/{snapshot['id']}").json

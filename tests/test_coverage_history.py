@@ -45,8 +45,12 @@ def _rollups(session: Session, device_id: int, end: datetime, down_hours: int, s
         rows.append(dict(device_id=device_id, if_index=-1, hour=hour, samples=12, up_samples=12))
         rows.append(
             dict(
-                device_id=device_id, if_index=1, hour=hour, samples=12,
-                up_samples=0 if down else 12, min_speed_mbps=speed,
+                device_id=device_id,
+                if_index=1,
+                hour=hour,
+                samples=12,
+                up_samples=0 if down else 12,
+                min_speed_mbps=speed,
             )
         )
     session.execute(sa.insert(HourlyRollup), rows)
@@ -87,7 +91,10 @@ def test_past_day_slow_or_unpolled_is_not_verified(session: Session, inventory: 
 def test_month_helpers() -> None:
     assert previous_month_end(date(2025, 3, 15)) == date(2025, 2, 28)
     assert month_ends(date(2024, 11, 5), date(2025, 2, 1)) == [
-        date(2024, 11, 30), date(2024, 12, 31), date(2025, 1, 31), date(2025, 2, 28),
+        date(2024, 11, 30),
+        date(2024, 12, 31),
+        date(2025, 1, 31),
+        date(2025, 2, 28),
     ]
     line = fit([(date(2025, 1, 1), 0.2), (date(2025, 1, 11), 0.3)])
     assert line is not None and line.at(date(2025, 1, 21)) == pytest.approx(0.4)
@@ -99,20 +106,36 @@ def test_trend_with_projection_and_milestones(session: Session, inventory: Any) 
     plan = session.scalar(sa.select(Plan))
     assert plan is not None
     plan.milestones.append(
-        Milestone(metric=Metric.DIGITAL_CAMPUS_RATE, region_code=A, stages=[],
-                  due_on=date(2025, 7, 31), value=0.9)
+        Milestone(
+            metric=Metric.DIGITAL_CAMPUS_RATE,
+            region_code=A,
+            stages=[],
+            due_on=date(2025, 7, 31),
+            value=0.9,
+        )
     )
     session.commit()
     body = trend(
-        session, SYSTEM, STANDARD, Metric.DIGITAL_CAMPUS_RATE,
-        start=date(2024, 11, 1), end=date(2025, 8, 31), region=A, now=NOW,
+        session,
+        SYSTEM,
+        STANDARD,
+        Metric.DIGITAL_CAMPUS_RATE,
+        start=date(2024, 11, 1),
+        end=date(2025, 8, 31),
+        region=A,
+        now=NOW,
     )
     values = [(p["date"], p["value"], p["projected"]) for p in body["points"]]
     # S2 met from 2025-01-01 (uplink), S4 closed 2025-01-01, S3 basic from 2025-03-01.
     assert values[:8] == [
-        ("2024-11-30", 0.5, False), ("2024-12-31", 0.5, False), ("2025-01-31", 0.8, False),
-        ("2025-02-28", 0.8, False), ("2025-03-31", 0.6, False), ("2025-04-30", 0.6, False),
-        ("2025-05-31", 0.6, False), ("2025-06-30", 0.6, False),
+        ("2024-11-30", 0.5, False),
+        ("2024-12-31", 0.5, False),
+        ("2025-01-31", 0.8, False),
+        ("2025-02-28", 0.8, False),
+        ("2025-03-31", 0.6, False),
+        ("2025-04-30", 0.6, False),
+        ("2025-05-31", 0.6, False),
+        ("2025-06-30", 0.6, False),
     ]
     # The line through Dec–May and today falls: the projection is below 0.6.
     assert values[8][2] is True and values[9][2] is True
@@ -123,8 +146,12 @@ def test_trend_with_projection_and_milestones(session: Session, inventory: Any) 
 
 
 def _milestone(session: Session, metric: Metric, due: date, value: float) -> Milestone:
-    plan = Plan(code=f"p-{metric.value}-{due}-{value}", name_zh="计划", name_en="plan", region_code=A)
-    plan.milestones.append(Milestone(metric=metric, region_code=A, stages=[], due_on=due, value=value))
+    plan = Plan(
+        code=f"p-{metric.value}-{due}-{value}", name_zh="计划", name_en="plan", region_code=A
+    )
+    plan.milestones.append(
+        Milestone(metric=metric, region_code=A, stages=[], due_on=due, value=value)
+    )
     session.add(plan)
     session.commit()
     return plan.milestones[0]
