@@ -11,11 +11,16 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pages, the language cookie and the template helpers."""
-    from dashboards import auth, forms, i18n, overview, school, status, users
+    from dashboards import auth, common, forms, i18n, overview, school, status, users
 
     for module in (auth, users, overview, school, status, forms):
         app.register_blueprint(module.bp)
     app.after_request(i18n.remember_language)
+
+    @app.errorhandler(common.PageError)
+    def page_error(error: common.PageError) -> tuple[str, int]:
+        template = "dash/forbidden.html" if error.status == 403 else "dash/not_found.html"
+        return auth.render(template, error.status)
 
     @app.context_processor
     def helpers() -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import abort, request
+from flask import request
 
 from api import runtime, security
 from dashboards.auth import page_actor
@@ -59,9 +59,17 @@ def page_number() -> int:
     return int(text) if text.isdigit() and 0 < int(text) <= 100_000 else 1
 
 
+class PageError(Exception):
+    """Ends a page request with an HTML error page (the API's JSON errors are for the API)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
 def or_404(call: Any, *args: Any, **kwargs: Any) -> Any:
     """Call a service; an unknown or out-of-scope object is a 404 page."""
     try:
         return call(*args, **kwargs)
-    except NotFound:
-        abort(404)
+    except NotFound as exc:
+        raise PageError(404) from exc

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import marshmallow as ma
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from marshmallow import fields
 
 from api import runtime
@@ -198,7 +198,7 @@ def handle(
             return redirect(target)
         except NotFound:
             session.rollback()
-            abort(404)
+            raise common.PageError(404) from None
         except PermissionDenied as exc:
             session.rollback()
             errors, message = dict(exc.fields), exc.message
@@ -219,7 +219,7 @@ def handle(
 
 def _no_viewers() -> None:
     if common.actor().role is UserRole.VIEWER:
-        abort(403)
+        raise common.PageError(403)
 
 
 def _school_page(code: str) -> str:
@@ -231,7 +231,7 @@ def _writable_school(code: str) -> Any:
     session, actor = runtime.session(), common.actor()
     school = common.or_404(schools.get_school, session, actor, code)
     if not scope.school_allowed(session, actor, school.id, write=True):
-        abort(403)
+        raise common.PageError(403)
     return school
 
 
@@ -278,7 +278,7 @@ def school_new() -> Any:
     """Register a school."""
     _no_viewers()
     if common.actor().role not in (UserRole.ADMIN, UserRole.REGION_ADMIN):
-        abort(403)
+        raise common.PageError(403)
     schema = SchoolSchema()
     page = FormPage(
         "new_school",

@@ -158,6 +158,7 @@ PAGE_TEXTS: dict[str, tuple[str, str]] = {
     "edit_classroom": ("编辑教室", "Edit classroom"),
     "equipment": ("设备清单", "Equipment checklist"),
     "options": ("选项", "Options"),
+    "read_only": ("您的账号无权修改这些数据。", "Your account may not change this."),
     "forbidden_title": ("无权访问", "Not allowed"),
     "not_found_title": ("未找到", "Not found"),
     "not_found": (

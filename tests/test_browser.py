@@ -101,11 +101,11 @@ def follow(browser: WebDriver, element: WebElement, action: str = "click") -> No
     WebDriverWait(browser, 30).until(staleness_of(page))
 
 
-def screenshot(browser: WebDriver, name: str) -> Path:
+def screenshot(browser: WebDriver, name: str, width: int = 1400) -> Path:
     """The whole page as a PNG under test-artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)
     height = int(browser.execute_script("return document.documentElement.scrollHeight"))
-    browser.set_window_size(1400, min(max(height, 800), 6000))
+    browser.set_window_size(width, min(max(height, 800), 6000))
     path = ARTIFACTS / f"{name}.png"
     browser.save_screenshot(str(path))
     browser.set_window_size(1400, 1000)
@@ -126,6 +126,15 @@ def test_the_overview_renders_its_charts(browser: WebDriver, site: tuple[str, Da
     header = browser.find_element(By.TAG_NAME, "header")
     assert header.value_of_css_property("background-color") == "rgba(29, 78, 137, 1)"
     screenshot(browser, "overview-zh")
+    # The A4 print layout: no navigation or date picker, the charts still there.
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert not browser.find_element(By.CSS_SELECTOR, "header nav").is_displayed()
+        assert not browser.find_element(By.ID, "as-of").is_displayed()
+        assert browser.find_element(By.CSS_SELECTOR, 'svg[data-chart="map"]').is_displayed()
+        screenshot(browser, "overview-print", width=794)  # A4's width at 96 dpi
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     # The as-of date picker.
     picker = browser.find_element(By.ID, "as-of")
     browser.execute_script("arguments[0].value = '2024-06-30'", picker)

@@ -151,7 +151,8 @@ def test_drill_down_from_county_to_school_with_stage_and_tier_filters(
     assert f"共 {counted['schools']} 所学校" in text(
         client, f"/overview/schools?region={dash.county}&stage=nope&tier=x&page=abc"
     )
-    text(client, "/overview/schools?region=999999", 404)
+    missing = text(client, "/overview/schools?region=999999", 404)
+    assert "没有这个页面" in missing and "<html" in missing
 
 
 def test_school_page_shows_tiers_uplinks_classrooms_and_devices(
@@ -238,7 +239,7 @@ def test_viewers_get_no_forms(app: Flask, dash: DashData) -> None:
         f"/schools/{dash.school_code}/devices/new",
         "/forms/schools/new",
     ):
-        text(viewer, path, 403)
+        assert "无权修改" in text(viewer, path, 403)
 
 
 def test_no_secret_on_any_page(app: Flask, engine: Engine, dash: DashData) -> None:
