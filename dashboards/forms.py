@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import marshmallow as ma
+import sqlalchemy as sa
 from flask import Blueprint, redirect, request, url_for
 from marshmallow import fields
 
 from api import runtime
 from api.classrooms.schemas import ClassroomSchema
 from api.devices.schemas import DeviceSchema
+from api.errors import STATUS_OF
 from api.links.schemas import LinkSchema
 from api.networks.schemas import CampusNetworkSchema
 from api.schools.schemas import SchoolSchema
@@ -26,7 +28,7 @@ from dashboards.i18n import label, lang_query, language, region_name
 from dashboards.texts import message_zh
 from inventory import scope
 from inventory.choices import RegionLevel, UserRole
-from inventory.errors import DomainError, NotFound, PermissionDenied
+from inventory.errors import DomainError, NotFound
 from inventory.models import Region
 from inventory.services import (
     campus_networks,
@@ -189,22 +191,21 @@ def handle(
     if request.method == "GET":
         return render("dash/form.html", form=page)
     data, errors, typed = read_form(schema, names, partial=partial)
-    message = None
+    message, status = None, 422
     if not errors:
         session = runtime.session()
         try:
             target = save(data)
             session.commit()
             return redirect(target)
-        except NotFound:
-            session.rollback()
-            raise common.PageError(404) from None
-        except PermissionDenied as exc:
-            session.rollback()
-            errors, message = dict(exc.fields), exc.message
         except DomainError as exc:
             session.rollback()
-            errors, message = dict(exc.fields), exc.message if not exc.fields else None
+            if isinstance(exc, NotFound) and not exc.fields:
+                raise common.PageError(404) from None
+            # The status the API gives the same error (409 duplicate, 403 not allowed, ...).
+            status = STATUS_OF.get(type(exc), 422)
+            errors = dict(exc.fields)
+            message = exc.message if not exc.fields else None
     errors = _localised(errors)
     for w in page.widgets:
         w.value = typed.get(w.name, w.value)
@@ -213,7 +214,6 @@ def handle(
     if message and language() == "zh":
         message = message_zh(message)
     page.message = "; ".join([m for m in [message, *leftover] if m]) or None
-    status = 403 if message and not page.widgets else 422
     return render("dash/form.html", status, form=page)
 
 
@@ -261,9 +261,9 @@ def _school_choices() -> dict[str, list[tuple[str, str]]]:
     ]
     counties = [
         r
-        for r in session.query(Region)
-        .filter(Region.level == RegionLevel.COUNTY)
-        .order_by(Region.code)
+        for r in session.scalars(
+            sa.select(Region).where(Region.level == RegionLevel.COUNTY).order_by(Region.code)
+        )
         if scope.region_allowed(session, actor, r.code)
     ]
     return {

@@ -115,6 +115,8 @@ def language() -> str:
 def remember_language(response: Response) -> Response:
     """Keep a ``?lang=`` choice in a cookie so that later pages open in that language."""
     asked = request.args.get("lang")
+    if request.path.startswith("/api/"):
+        return response  # the API's ?lang= names a file's language, not the reader's
     if asked in LANGUAGES and request.cookies.get(LANG_COOKIE) != asked:
         response.set_cookie(
             LANG_COOKIE, asked, max_age=LANG_COOKIE_MAX_AGE, httponly=True, samesite="Lax"

@@ -224,6 +224,11 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Must be one of: .*\.$"), "不是可选的值。"),
     (re.compile(r"^must be exactly (\d+) digits$"), r"必须是 \1 位数字"),
     (re.compile(r"^must be at most (\d+) characters$"), r"最多 \1 个字符"),
+    (re.compile(r"^is outside your region$"), "不在您的管辖区域内"),
+    (re.compile(r"^this school already has a room (.+)$"), r"本校已有教室 \1"),
+    (re.compile(r"^a school with code (\d+) already exists$"), r"学校标识码 \1 已存在"),
+    (re.compile(r"^(.+) already has the address (.+)$"), r"\2 已被 \1 使用"),
+    (re.compile(r"^(.+) already has the circuit id (.+)$"), r"电路编号 \2 已被 \1 使用"),
     (re.compile(r"^must be an IPv4 or IPv6 address$"), "必须是 IPv4 或 IPv6 地址"),
     (
         re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
