@@ -53,7 +53,9 @@ def school_tiers(
 ) -> PageResult[SchoolTier]:
     """The counted schools of ``root``'s subtree open on ``as_of``, by region then code;
     ``tier`` keeps those whose declared (or ``verified``) tier is exactly that one."""
-    rows = school_rows(standard, Selection(root.path, as_of, now, actor, stages, include_separate=False))
+    rows = school_rows(
+        standard, Selection(root.path, as_of, now, actor, stages, include_separate=False)
+    )
     level = rows.c.tier_verified if verified else rows.c.tier_declared
     stmt = (
         sa.select(
@@ -90,7 +92,9 @@ def school_tiers(
         )
         for row in session.execute(stmt)
     ]
-    return PageResult(items, total, page.page if page else 1, page.per_page if page else max(total, 1))
+    return PageResult(
+        items, total, page.page if page else 1, page.per_page if page else max(total, 1)
+    )
 
 
 def next_milestone(session: Session, root: Region, on: date) -> Milestone | None:
