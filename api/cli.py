@@ -14,6 +14,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 
 from api import (
+    commands_backup,
     commands_collect,
     commands_reports,
     commands_spreadsheets,
@@ -38,8 +39,14 @@ DEMO_COLLECTOR = {"COLLECTOR_CONCURRENCY": 16, "COLLECTOR_TIMEOUT_S": 2.0}
 
 def _create_app() -> Flask:
     from api import create_app
+    from api.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(
+            "bad configuration:\n" + "\n".join(f"  {line}" for line in exc.problems)
+        ) from None
 
 
 main = FlaskGroup(create_app=_create_app, help="digicampus: school digital-campus inventory.")
@@ -230,4 +237,5 @@ def init_app(app: Flask) -> None:
     commands_spreadsheets.register(app)
     commands_collect.register(app)
     commands_reports.register(app)
+    commands_backup.register(app)
     app.cli.add_command(demo_command)

@@ -90,7 +90,9 @@ def list_command() -> None:
             )
 
 
-def _body(session: Any, snapshot_id: int | None, as_of: date | None, region: str | None) -> dict[str, Any]:
+def _body(
+    session: Any, snapshot_id: int | None, as_of: date | None, region: str | None
+) -> dict[str, Any]:
     actor = Actor.system("cli")
     if snapshot_id is not None:
         snapshot = snapshots.get_snapshot(session, actor, snapshot_id)

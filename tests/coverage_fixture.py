@@ -150,7 +150,9 @@ class Builder:
         self.links[name or key] = link
         return link
 
-    def verdict(self, key: str, verified: bool, reasons: list[dict[str, Any]], now: datetime) -> None:
+    def verdict(
+        self, key: str, verified: bool, reasons: list[dict[str, Any]], now: datetime
+    ) -> None:
         link = self.links[key]
         self.session.add(
             LinkVerification(

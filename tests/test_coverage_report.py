@@ -40,8 +40,13 @@ def inventory(session: Session) -> Any:
 
 def report(session: Session, as_of: Any, actor: Actor | None = None, **kw: Any) -> dict[str, Any]:
     return coverage_report(
-        session, actor or Actor.system("t"), STANDARD, region=kw.pop("region", PREFECTURE),
-        as_of=as_of, now=NOW, **kw,
+        session,
+        actor or Actor.system("t"),
+        STANDARD,
+        region=kw.pop("region", PREFECTURE),
+        as_of=as_of,
+        now=NOW,
+        **kw,
     )
 
 
@@ -109,7 +114,12 @@ def test_totals_stages_and_kindergartens_on_d2(session: Session, inventory: Any)
     assert body["kindergartens"]["totals"]["schools"] == 1
     assert body["kindergartens"]["totals"]["tiers_declared"] == tiers(0, 0, 0, 1)
     matrix = {(r["region"]["code"], r["stage"]): r["schools"] for r in body["by_region_stage"]}
-    assert matrix == {(A, "primary"): 4, (A, "secondary"): 1, (B, "secondary"): 1, (B, "vocational"): 1}
+    assert matrix == {
+        (A, "primary"): 4,
+        (A, "secondary"): 1,
+        (B, "secondary"): 1,
+        (B, "vocational"): 1,
+    }
 
 
 def test_county_a_on_d1(session: Session, inventory: Any) -> None:
@@ -133,9 +143,7 @@ def test_stage_filter(session: Session, inventory: Any) -> None:
 
 def test_a_stale_verdict_does_not_verify(session: Session, inventory: Any) -> None:
     later = NOW + timedelta(hours=30)
-    body = coverage_report(
-        session, Actor.system("t"), STANDARD, region=A, as_of=D2, now=later
-    )
+    body = coverage_report(session, Actor.system("t"), STANDARD, region=A, as_of=D2, now=later)
     assert body["totals"]["tiers_verified"]["model"] == 0
 
 
@@ -149,7 +157,9 @@ def test_scope_region_admin_sees_only_its_subtree(session: Session, inventory: A
     with pytest.raises(NotFound):
         report(session, D2, actor=admin_b, region=PREFECTURE)
     staff = Actor(
-        user_id=2, name="s", role=UserRole.SCHOOL_STAFF,
+        user_id=2,
+        name="s",
+        role=UserRole.SCHOOL_STAFF,
         school_ids=frozenset({inventory.schools["S1"].id}),
     )
     assert report(session, D2, actor=staff)["totals"]["schools"] == 1
@@ -167,7 +177,10 @@ def test_uplink_upgrade_and_its_reason(session: Session, inventory: Any) -> None
     assert _reasons(before["declared"]) == ["uplink 100 Mbps < 1000 Mbps required"]
     assert before["declared"]["reasons"][0]["zh"] == "出口带宽 100 Mbps < 要求的 1000 Mbps"
     s2 = inventory.schools["S2"].code
-    assert evaluate_school(session, actor, STANDARD, s2, as_of=D1, now=NOW)["declared"]["tier"] == "basic"
+    assert (
+        evaluate_school(session, actor, STANDARD, s2, as_of=D1, now=NOW)["declared"]["tier"]
+        == "basic"
+    )
     after = evaluate_school(session, actor, STANDARD, s2, as_of=D2, now=NOW)
     assert after["declared"]["tier"] == "met"
     assert after["facts"]["uplink_mbps"] == 1000
@@ -182,7 +195,9 @@ def test_classroom_decommissioned_reason(session: Session, inventory: Any) -> No
         session, Actor.system("t"), STANDARD, inventory.schools["S3"].code, as_of=D2, now=NOW
     )
     assert result["declared"]["tier"] == "basic"
-    assert _reasons(result["declared"]) == ["9 of 10 ordinary classrooms are standard (10 required)"]
+    assert _reasons(result["declared"]) == [
+        "9 of 10 ordinary classrooms are standard (10 required)"
+    ]
     assert result["declared"]["reasons"][0]["values"] == {"have": 9, "rooms": 10, "need": 10}
 
 
@@ -215,7 +230,9 @@ def test_closed_and_planned_schools_are_not_evaluated(session: Session, inventor
     actor = Actor.system("t")
     s4 = evaluate_school(session, actor, STANDARD, inventory.schools["S4"].code, as_of=D2, now=NOW)
     assert s4["evaluated"] is False
-    s10 = evaluate_school(session, actor, STANDARD, inventory.schools["S10"].code, as_of=D2, now=NOW)
+    s10 = evaluate_school(
+        session, actor, STANDARD, inventory.schools["S10"].code, as_of=D2, now=NOW
+    )
     assert s10["evaluated"] is False
     with pytest.raises(NotFound):
         evaluate_school(session, actor, STANDARD, "0000000000", as_of=D2, now=NOW)

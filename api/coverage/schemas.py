@@ -15,7 +15,9 @@ BREAKDOWNS = ["totals", "by_region", "by_stage", "by_region_stage", "counties", 
 class CoverageArgs(ma.Schema):
     """Which report: a region subtree, a date, a standard version, some stages."""
 
-    region = Text(6, validate=digits(6), metadata={"description": "Region code (default: yours, or the top)"})
+    region = Text(
+        6, validate=digits(6), metadata={"description": "Region code (default: yours, or the top)"}
+    )
     as_of = Day(metadata={"description": "Date of the report (default today)"})
     standard = Text(32, metadata={"description": "Standard version (default: the current one)"})
     stage = fields.List(
@@ -131,7 +133,9 @@ class EvaluationSchema(ma.Schema):
     school = fields.Dict()
     as_of = fields.String()
     standard = fields.Dict()
-    evaluated = fields.Boolean(metadata={"description": "False: not open on the date, or out of scope"})
+    evaluated = fields.Boolean(
+        metadata={"description": "False: not open on the date, or out of scope"}
+    )
     facts = fields.Dict(allow_none=True)
     declared = fields.Nested(SideSchema, allow_none=True)
     verified = fields.Nested(SideSchema, allow_none=True)

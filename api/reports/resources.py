@@ -35,7 +35,11 @@ class Reports(MethodView):
         """List published reports in your scope, newest first."""
         page = page_request(args)
         result = snapshots.list_snapshots(
-            runtime.session(), current_actor(), page, region=args.get("region"), as_of=args.get("as_of")
+            runtime.session(),
+            current_actor(),
+            page,
+            region=args.get("region"),
+            as_of=args.get("as_of"),
         )
         return page_body(result)
 

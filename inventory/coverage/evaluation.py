@@ -55,11 +55,19 @@ def rule_reasons(
     else:
         needed = _needed(rooms, rule.classroom_ratio)
         if int(row["standard_rooms"]) < needed:
-            out.append(reason("classrooms", tier, have=int(row["standard_rooms"]), rooms=rooms, need=needed))
+            out.append(
+                reason(
+                    "classrooms", tier, have=int(row["standard_rooms"]), rooms=rooms, need=needed
+                )
+            )
         if rule.classroom_wired_mbps and int(row["wired_rooms"]) < needed:
             out.append(
                 reason(
-                    "wired", tier, have=int(row["wired_rooms"]), rooms=rooms, need=needed,
+                    "wired",
+                    tier,
+                    have=int(row["wired_rooms"]),
+                    rooms=rooms,
+                    need=needed,
                     mbps=rule.classroom_wired_mbps,
                 )
             )
@@ -108,15 +116,20 @@ def verification_reasons(
         elif code == "slow":
             out.append(
                 reason(
-                    "slow", tier, measured=item.get("measured_mbps"),
+                    "slow",
+                    tier,
+                    measured=item.get("measured_mbps"),
                     contracted=item.get("contracted_mbps"),
                 )
             )
         elif code == "unavailable":
             out.append(
                 reason(
-                    "unavailable", tier, availability=item.get("availability"),
-                    required=standard.verification.min_availability, days=days,
+                    "unavailable",
+                    tier,
+                    availability=item.get("availability"),
+                    required=standard.verification.min_availability,
+                    days=days,
                 )
             )
         elif code in ("not_monitored", "never_polled"):
@@ -136,14 +149,19 @@ def _side(
 ) -> dict[str, Any]:
     level = int(row["tier_verified" if verified else "tier_declared"])
     tier = TIERS[level]
-    targets = list(TIERS[level + 1 :]) if up_to is None else list(TIERS[level + 1 : up_to.level + 1])
+    targets = (
+        list(TIERS[level + 1 :]) if up_to is None else list(TIERS[level + 1 : up_to.level + 1])
+    )
     if up_to is None:
         targets = targets[:1]
     reasons: list[dict[str, Any]] = []
     for target in targets:
         found = rule_reasons(standard, row, target, verified=verified)
         if verified:
-            declared_ok = not any(r["code"].startswith("uplink") for r in rule_reasons(standard, row, target, verified=False))
+            declared_ok = not any(
+                r["code"].startswith("uplink")
+                for r in rule_reasons(standard, row, target, verified=False)
+            )
             if declared_ok and any(r["code"] == "uplink_below" for r in found):
                 found = [r for r in found if r["code"] != "uplink_below"]
                 found[:0] = verification_reasons(
@@ -241,7 +259,9 @@ def gap_list(
     now = now or utcnow()
     day = as_of or now.astimezone(UTC).date()
     root = region_in_scope(session, actor, region)
-    rows = school_rows(standard, Selection(root.path, day, now, actor, stages, include_separate=False))
+    rows = school_rows(
+        standard, Selection(root.path, day, now, actor, stages, include_separate=False)
+    )
     target = standard.digital_campus_tier
     stmt = sa.select(rows).where(rows.c.counted.is_(True), rows.c.tier_verified < target.level)
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
@@ -254,8 +274,12 @@ def gap_list(
             {
                 "school": _school_body(row),
                 "facts": _facts(row),
-                "declared": _side(session, standard, row, verified=False, up_to=target, as_of=day, now=now),
-                "verified": _side(session, standard, row, verified=True, up_to=target, as_of=day, now=now),
+                "declared": _side(
+                    session, standard, row, verified=False, up_to=target, as_of=day, now=now
+                ),
+                "verified": _side(
+                    session, standard, row, verified=True, up_to=target, as_of=day, now=now
+                ),
             }
         )
     number = page.page if page else 1

@@ -239,7 +239,11 @@ def coverage_report(
         "by_region_stage": [
             {"region": _region_body(by_code[child]), "stage": stage.value, **counts.metrics()}
             for (child, stage), counts in sorted(
-                per_child_stage.items(), key=lambda item: (item[0][0], COUNTED_STAGES.index(item[0][1]) if item[0][1] in COUNTED_STAGES else 9)
+                per_child_stage.items(),
+                key=lambda item: (
+                    item[0][0],
+                    COUNTED_STAGES.index(item[0][1]) if item[0][1] in COUNTED_STAGES else 9,
+                ),
             )
         ],
         "counties": ranked,
@@ -285,4 +289,3 @@ def metric_value(
             totals.add(values)
     value = totals.metrics()[metric]
     return value if value is None else float(value)
-

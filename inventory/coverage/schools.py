@@ -111,7 +111,12 @@ def school_rows(standard: Standard, sel: Selection) -> sa.Subquery:
             sa.func.sum(sa.case((is_standard, 1), else_=0)).label("standard_rooms"),
             sa.func.sum(
                 sa.case(
-                    (sa.and_(is_standard, sa.func.coalesce(Classroom.wired_mbps, 0) >= wired_min), 1),
+                    (
+                        sa.and_(
+                            is_standard, sa.func.coalesce(Classroom.wired_mbps, 0) >= wired_min
+                        ),
+                        1,
+                    ),
                     else_=0,
                 )
             ).label("wired_rooms"),
@@ -228,7 +233,9 @@ def _meets(
         cols["standard_rooms"] * 1000 >= rooms * permille(rule.classroom_ratio),
     ]
     if rule.wireless is not None:
-        good = [w.value for w, rank in WIRELESS_RANK.items() if rank >= WIRELESS_RANK[rule.wireless]]
+        good = [
+            w.value for w, rank in WIRELESS_RANK.items() if rank >= WIRELESS_RANK[rule.wireless]
+        ]
         conditions.append(cols["wireless"].in_(good))
     if rule.classroom_wired_mbps:
         conditions.append(cols["wired_rooms"] * 1000 >= rooms * permille(rule.classroom_ratio))

@@ -107,7 +107,9 @@ def parse(source: str, known_types: set[str] | None = None) -> Standard:
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"the standard is not valid TOML: {exc}", {"source": [str(exc)]}) from exc
+        raise InvalidInput(
+            f"the standard is not valid TOML: {exc}", {"source": [str(exc)]}
+        ) from exc
     check = _Checker()
     version = check.text(data, "", "version", 32)
     name_zh = check.text(data, "", "name_zh", 200)
@@ -254,7 +256,9 @@ def _tier(
             wireless = WirelessCoverage(table["wireless"])
         except (ValueError, TypeError):
             check.fail(f"{path}.wireless", "must be one of none, partial, full")
-    wired = check.mbps(table, path, "classroom_wired_mbps") if "classroom_wired_mbps" in table else None
+    wired = (
+        check.mbps(table, path, "classroom_wired_mbps") if "classroom_wired_mbps" in table else None
+    )
     if uplink is None or ratio is None or not campus:
         return None
     return TierRule(uplink, by_type, frozenset(campus), ratio, wireless, wired)
