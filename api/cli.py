@@ -177,7 +177,10 @@ def _start_demo_agents(app: Flask) -> SharedSnmpSimulator:
         click.echo("  agents:    starting simulated SNMP agents for the demo devices…")
         try:
             simulator, summary = demo_agents.start_demo_agents(
-                session, rt.secret_box, Path(app.instance_path) / "demo-agents"
+                session,
+                rt.secret_box,
+                Path(app.instance_path) / "demo-agents",
+                network=demo_agents.DEMO_NETWORK,
             )
         except (ValueError, SimulatorError) as exc:
             raise click.ClickException(f"cannot simulate the demo devices: {exc}") from exc

@@ -11,18 +11,23 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import random
+import re
 import socket
 import stat
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+import api.cli
+import api.commands_collect
+from api import create_app
 from collectors import ber
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult, CycleSettings
@@ -45,9 +50,11 @@ from inventory.choices import (
     SnmpVersion,
 )
 from inventory.db import make_sessionmaker
-from inventory.models import Device
+from inventory.models import Device, SnmpCredential
 from inventory.models.polling import DeviceState, InterfaceState, Outage
 from inventory.secretbox import SecretBox
+from inventory.services import credentials
+from tests.conftest import FERNET_KEY
 from tests.snmp_fixtures import require_snmpsim
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
@@ -310,3 +317,78 @@ def _poll(engine: Engine, box: SecretBox, cycles: int) -> list[CycleResult]:
             await collector.close()
 
     return asyncio.run(main())
+
+
+def test_digicampus_demo_starts_and_stops_the_agents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_snmpsim()
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite'}",
+            "FERNET_KEYS": FERNET_KEY,
+            "SECRET_KEY": "demo-agents-test",
+            "EMBEDDED_COLLECTOR": "0",
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    try:
+        prepared = app.test_cli_runner().invoke(args=["demo", "--no-serve", "--scale", "0.02"])
+        assert prepared.exit_code == 0, prepared.output
+        assert "agents:" not in prepared.output  # --no-serve: nothing to poll them
+        engine = app.extensions["digicampus"].engine
+        block = _free_block()
+        with engine.begin() as conn:
+            conn.execute(
+                sa.update(Device).values(
+                    mgmt_address=sa.func.replace(
+                        Device.mgmt_address, "127.53.", f"127.{block.network_address.packed[1]}."
+                    )
+                )
+            )
+        monkeypatch.setattr(api.cli.demo_agents, "DEMO_NETWORK", block)
+        workdir = tmp_path / "instance" / "demo-agents"
+        answered: list[bool] = []
+
+        def fake_run_simple(host: str, port: int, app: Any, **options: Any) -> None:
+            answered.append(_engine_answers(workdir))
+
+        monkeypatch.setattr(api.commands_collect, "run_simple", fake_run_simple)
+        result = app.test_cli_runner().invoke(args=["demo", "--port", "0", "--scale", "0.02"])
+        assert result.exit_code == 0, result.output
+        assert answered == [True]  # the agents answered while the app served
+        assert not _engine_answers(workdir)  # and stopped with it
+        summary = r"agents: +\d+ simulated SNMP agents for \d+ devices: \d+ down, \d+ with a wrong"
+        assert re.search(summary, result.output), result.output
+        assert app.config["COLLECTOR_CONCURRENCY"] == 16  # gentle with one snmpsim
+        box = app.extensions["digicampus"].secret_box
+        with make_sessionmaker(engine)() as session:
+            secrets = {
+                value
+                for credential in session.scalars(sa.select(SnmpCredential))
+                for value in vars(credentials.reveal(box, credential)).values()
+                if isinstance(value, str) and len(value) > 8
+            }
+        assert secrets
+        for secret in secrets:
+            assert secret not in result.output
+            assert secret not in (workdir / "snmpsim.log").read_text()
+        assert stat.S_IMODE(workdir.stat().st_mode) == 0o700
+    finally:
+        app.extensions["digicampus"].engine.dispose()
+
+
+def _engine_answers(workdir: Path) -> bool:
+    """Whether the first endpoint of the simulator in ``workdir`` answers SNMPv3 discovery."""
+    arguments = (workdir / "snmpsim.args").read_text().split()
+    host, port = (
+        next(a for a in arguments if a.startswith("--agent-udpv4")).split("=")[1].split(":")
+    )
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(0.5)
+        sock.sendto(ber.v3_discovery(7, 7), (host, int(port)))
+        try:
+            return bool(sock.recvfrom(65535)[0])
+        except (TimeoutError, ConnectionRefusedError):
+            return False
