@@ -33,8 +33,9 @@ from inventory.services import accounts
 
 DEMO_USER = "demo-admin"
 # The embedded collector's settings while the demo's simulated agents run (unless configured):
-# one snmpsim process answers every device, ~4 ms of CPU a request.
-DEMO_COLLECTOR = {"COLLECTOR_CONCURRENCY": 16, "COLLECTOR_TIMEOUT_S": 2.0}
+# one snmpsim process answers every device at ~4 ms of CPU a request; with 16 requests in
+# flight a quarter of them timed out on a busy 2-core machine, with 8 none did (bench/RESULTS.md).
+DEMO_COLLECTOR = {"COLLECTOR_CONCURRENCY": 8, "COLLECTOR_TIMEOUT_S": 2.0}
 
 
 def _create_app() -> Flask:

@@ -361,7 +361,7 @@ def test_digicampus_demo_starts_and_stops_the_agents(
         assert not _engine_answers(workdir)  # and stopped with it
         summary = r"agents: +\d+ simulated SNMP agents for \d+ devices: \d+ down, \d+ with a wrong"
         assert re.search(summary, result.output), result.output
-        assert app.config["COLLECTOR_CONCURRENCY"] == 16  # gentle with one snmpsim
+        assert app.config["COLLECTOR_CONCURRENCY"] == 8  # gentle with one snmpsim
         box = app.extensions["digicampus"].secret_box
         with make_sessionmaker(engine)() as session:
             secrets = {
