@@ -13,7 +13,13 @@ from inventory.actor import Actor
 from inventory.choices import TIERS, CampusArchitecture, Stage, Tier, WirelessCoverage
 from inventory.coverage.reasons import reason
 from inventory.coverage.report import region_in_scope
-from inventory.coverage.schools import WIRELESS_RANK, Selection, permille, school_rows
+from inventory.coverage.schools import (
+    WIRELESS_RANK,
+    Selection,
+    permille,
+    school_rows,
+    subtree_codes,
+)
 from inventory.coverage.verified import uses_live_verdicts
 from inventory.models import LinkVerification, NetworkLink, Region
 from inventory.models.base import utcnow
@@ -27,18 +33,22 @@ def _needed(rooms: int, share: float) -> int:
 
 
 def rule_reasons(
-    standard: Standard, row: Mapping[str, Any], tier: Tier, *, verified: bool
+    standard: Standard, row: Mapping[Any, Any], tier: Tier, *, verified: bool
 ) -> list[dict[str, Any]]:
     """What the school of ``row`` lacks for ``tier``'s own rule (tiers below are met)."""
     rule: TierRule = standard.tiers[tier]
     out: list[dict[str, Any]] = []
-    uplink = int(row["verified_mbps"] if verified else row["uplink_mbps"])
+    declared = int(row["uplink_mbps"])
+    uplink = int(row["verified_mbps"]) if verified else declared
     need = rule.uplink_for(row["type_code"])
     if uplink < need:
-        if not verified and uplink == 0:
+        # When even the contracted bandwidth is short, that is the reason to give, verified
+        # or not; otherwise the verified side explains why polling does not confirm it.
+        shown = declared if declared < need else uplink
+        if declared == 0:
             out.append(reason("uplink_missing", tier, need=need))
         else:
-            out.append(reason("uplink_below", tier, have=uplink, need=need))
+            out.append(reason("uplink_below", tier, have=shown, need=need))
     architecture = CampusArchitecture(row["architecture"])
     if architecture not in rule.campus:
         if architecture is CampusArchitecture.NONE:
@@ -140,7 +150,7 @@ def verification_reasons(
 def _side(
     session: Session,
     standard: Standard,
-    row: Mapping[str, Any],
+    row: Mapping[Any, Any],
     *,
     verified: bool,
     up_to: Tier | None,
@@ -176,7 +186,7 @@ def _side(
     }
 
 
-def _facts(row: Mapping[str, Any]) -> dict[str, Any]:
+def _facts(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "uplink_mbps": int(row["uplink_mbps"]),
         "verified_uplink_mbps": int(row["verified_mbps"]),
@@ -188,7 +198,7 @@ def _facts(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _school_body(row: Mapping[str, Any]) -> dict[str, Any]:
+def _school_body(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "code": row["code"],
         "name": row["name"],
@@ -259,9 +269,16 @@ def gap_list(
     now = now or utcnow()
     day = as_of or now.astimezone(UTC).date()
     root = region_in_scope(session, actor, region)
-    rows = school_rows(
-        standard, Selection(root.path, day, now, actor, stages, include_separate=False)
+    sel = Selection(
+        root.path,
+        day,
+        now,
+        actor,
+        stages,
+        include_separate=False,
+        region_codes=subtree_codes(session, root.path),
     )
+    rows = school_rows(standard, sel)
     target = standard.digital_campus_tier
     stmt = sa.select(rows).where(rows.c.counted.is_(True), rows.c.tier_verified < target.level)
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0

@@ -19,13 +19,17 @@ NA = "n/a"
 Getter = Callable[[dict[str, Any]], Any]
 
 
+def _tier_getter(side: str, tier: str) -> Getter:
+    return lambda row: row[f"tiers_{side}"][tier]
+
+
 def _tier_columns(side: str, zh_side: str) -> list[tuple[str, str, str, Getter]]:
     return [
         (
             f"{side}_{t.value}",
             f"{TIER_LABELS[t][0]}（{zh_side}）",
             f"{TIER_LABELS[t][1]} ({side})",
-            (lambda row, t=t, side=side: row[f"tiers_{side}"][t.value]),
+            _tier_getter(side, t.value),
         )
         for t in TIERS
     ]
@@ -133,7 +137,7 @@ def _cell(key: str, value: Any, lang: int) -> Any:
 
 def _table(report: dict[str, Any], breakdown: str, lang: int) -> tuple[list[str], list[list[Any]]]:
     _zh, _en, columns, rows_of = BREAKDOWNS[breakdown]
-    header = [col[1 + lang] for col in columns]
+    header = [str(col[1 + lang]) for col in columns]
     rows = [[_cell(key, get(row), lang) for key, _z, _e, get in columns] for row in rows_of(report)]
     return header, rows
 
