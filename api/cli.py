@@ -167,11 +167,12 @@ def demo_command(
             simulator.stop()
 
 
-def _start_demo_agents(app: Flask) -> SharedSnmpSimulator:
-    """Start the demo devices' simulated agents in instance/demo-agents/; print what they do."""
-    # All agents share one snmpsim process: poll them gently unless told otherwise.
-    for key, value in DEMO_COLLECTOR.items():
-        app.config.setdefault(key, value)
+def _start_demo_agents(app: Flask) -> SharedSnmpSimulator | None:
+    """Start the demo devices' simulated agents in instance/demo-agents/; print what they do.
+
+    If they cannot start (the addresses are taken, or 127.53.0.0/16 is not loopback here, as
+    on macOS), the demo serves without them: the devices then show as down.
+    """
     with app.app_context():
         rt = runtime.runtime()
         session = rt.sessions()
@@ -183,10 +184,15 @@ def _start_demo_agents(app: Flask) -> SharedSnmpSimulator:
                 Path(app.instance_path) / "demo-agents",
                 network=demo_agents.DEMO_NETWORK,
             )
-        except (ValueError, SimulatorError) as exc:
-            raise click.ClickException(f"cannot simulate the demo devices: {exc}") from exc
+        except (ValueError, OSError, SimulatorError) as exc:
+            reason = str(exc).splitlines()[0]
+            click.echo(f"  agents:    not started ({reason}); serving without them", err=True)
+            return None
         finally:
             session.close()
+    # All agents share one snmpsim process: poll them gently unless told otherwise.
+    for key, value in DEMO_COLLECTOR.items():
+        app.config.setdefault(key, value)
     click.echo(f"  agents:    {summary.line()}")
     return simulator
 

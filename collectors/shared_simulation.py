@@ -270,8 +270,10 @@ class SharedSnmpSimulator:
                         f"snmpsim exited ({self.process.returncode})" + self._tail()
                     )
                 if time.monotonic() > deadline:
+                    host, port = next(iter(pending))
                     raise SimulatorError(
-                        f"{len(pending)} simulated agents do not answer" + self._tail()
+                        f"{len(pending)} simulated agents do not answer (one: {host}:{port})"
+                        + self._tail()
                     )
                 for sent, (endpoint, n) in enumerate(list(pending.items())):
                     if sent and not sent % 200:

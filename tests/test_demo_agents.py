@@ -375,6 +375,19 @@ def test_digicampus_demo_starts_and_stops_the_agents(
             assert secret not in result.output
             assert secret not in (workdir / "snmpsim.log").read_text()
         assert stat.S_IMODE(workdir.stat().st_mode) == 0o700
+
+        # Nothing to simulate (or snmpsim cannot start): one line, and the demo serves anyway.
+        monkeypatch.setattr(
+            api.cli.demo_agents, "DEMO_NETWORK", ipaddress.IPv4Network("127.1.0.0/16")
+        )
+        again = app.test_cli_runner().invoke(args=["demo", "--port", "0", "--scale", "0.02"])
+        assert again.exit_code == 0, again.output
+        assert len(answered) == 2
+        assert (
+            "agents:    not started (no pollable demo device to simulate); serving without them"
+            in again.output
+        )
+        assert "Traceback" not in again.output
     finally:
         app.extensions["digicampus"].engine.dispose()
 
