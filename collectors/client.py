@@ -26,6 +26,7 @@ CPU-bound decoding falls behind, the kernel drops replies and live devices time 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import ipaddress
 import logging
@@ -152,6 +153,12 @@ MAX_CACHED_OIDS = 50_000
 RESOLVE_BATCH = 256
 # SNMPv3 discovery requests in flight during ``register`` (each on a socket of its own).
 DISCOVERY_CONCURRENCY = 256
+# v1/v2c requests on the wire awaiting a timely reply, per client (see ``_Window``): the
+# decoding is CPU-bound, and SNMP-NOTES.md measured timeouts of live agents beyond ~100.
+MAX_IN_FLIGHT = 64
+PARKED_PER_PLACE = 4  # unanswered requests in all, per place in the window
+INITIAL_PATIENCE = 0.25  # seconds a first request waits before its place is given back
+MIN_PATIENCE = 0.02
 # Encoded var-bind lists kept ready per OID list (a poll GET asks the same OIDs every cycle).
 MAX_CACHED_REQUESTS = 4096
 # Receive buffer asked for the v1/v2c socket: replies to ~100 requests in flight wait there
@@ -306,6 +313,65 @@ class _Pending:
     version: int
     community: bytes
     future: asyncio.Future[tuple[int, int, list[Any]]]
+    sent: float = 0.0  # loop time of the first try
+    retried: bool = False  # a reply after a retry says nothing about the round trip
+
+
+class _Window:
+    """How many v1/v2c requests may be on the wire awaiting a reply that should come soon.
+
+    A request holds a place from its first send until it is answered or has waited
+    ``patience()``: a retransmission timeout from the smoothed round trip (RFC 6298), which
+    counts the time a reply waits in the socket while the loop decodes others. A dead device
+    thus gives its place back after a few round trips, not after its whole timeout, and when
+    the process falls behind (replies queue, round trips grow) fewer requests go out instead
+    of more. Requests that gave their place back still count against ``PARKED_PER_PLACE ×
+    size`` in all, so that the replies that may still come can be decoded within a timeout:
+    without both bounds, a caller keeping a thousand requests outstanding on a loaded machine
+    made live agents' replies wait in the socket past their timeout, and the retries and
+    probes that followed made it worse (4,273 of 4,500 live devices failed, see RESULTS.md).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.outstanding = asyncio.Semaphore(size * PARKED_PER_PLACE)
+        self.used = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self.srtt: float | None = None
+        self.rttvar = 0.0
+
+    async def acquire(self) -> None:
+        if self.used < self.size and not self._waiters:
+            self.used += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # granted just as we were cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the place goes to the next request as it is
+                return
+        self.used -= 1
+
+    def sample(self, rtt: float) -> None:
+        if self.srtt is None:
+            self.srtt, self.rttvar = rtt, rtt / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
+            self.srtt = 0.875 * self.srtt + 0.125 * rtt
+
+    def patience(self, timeout: float) -> float:
+        if self.srtt is None:
+            return min(timeout, INITIAL_PATIENCE)
+        return min(timeout, max(MIN_PATIENCE, self.srtt + 4 * self.rttvar))
 
 
 class _CommunityChannel(asyncio.DatagramProtocol):
@@ -320,7 +386,8 @@ class _CommunityChannel(asyncio.DatagramProtocol):
     SNMPv3 (USM keys, engine discovery, time windows) stays with pysnmp's engine.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, window: _Window | None = None) -> None:
+        self.window = window
         self.transport: asyncio.DatagramTransport | None = None
         self.pending: dict[int, _Pending] = {}
         self.undecodable: dict[tuple[Any, ...], int] = {}  # by agent address, ever
@@ -372,6 +439,8 @@ class _CommunityChannel(asyncio.DatagramProtocol):
         ):
             return
         del self.pending[request_id]
+        if not pending.retried and self.window is not None:
+            self.window.sample(asyncio.get_running_loop().time() - pending.sent)
         if not pending.future.done():
             pending.future.set_result(
                 (
@@ -427,7 +496,10 @@ class _Problem:
 class PysnmpClient:
     """``SnmpClient`` on one pysnmp 7 asyncio engine (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self._window = _Window(max_in_flight)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine: Any = None
         self._observer: _Observer | None = None
@@ -536,7 +608,7 @@ class PysnmpClient:
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         channel = self._channels.get(family)
         if channel is None:
-            channel = self._channels[family] = _CommunityChannel()
+            channel = self._channels[family] = _CommunityChannel(self._window)
             loop = asyncio.get_running_loop()
             try:
                 await loop.create_datagram_endpoint(lambda: channel, family=family)
@@ -923,10 +995,7 @@ class PysnmpClient:
     ) -> tuple[int, int, Sequence[Any]] | _Problem:
         """A v1/v2c request on the client's own channel (see ``_CommunityChannel``)."""
         assert entry.address is not None and entry.community is not None
-        target = entry.target
         channel = await self._channel(entry.address)
-        transport = channel.transport
-        assert transport is not None
         version = ber.SNMP_V1 if entry.v1 else ber.SNMP_V2C
         request_id = channel.request_id()
         packet = ber.community_request(
@@ -941,20 +1010,58 @@ class PysnmpClient:
         future: asyncio.Future[tuple[int, int, list[Any]]] = (
             asyncio.get_running_loop().create_future()
         )
-        channel.pending[request_id] = _Pending(entry.address, version, entry.community, future)
+        pending = _Pending(entry.address, version, entry.community, future)
+        window = self._window
+        async with window.outstanding:
+            return await self._exchange(entry, channel, request_id, pending, packet)
+
+    async def _exchange(
+        self,
+        entry: _Entry,
+        channel: _CommunityChannel,
+        request_id: int,
+        pending: _Pending,
+        packet: bytes,
+    ) -> tuple[int, int, Sequence[Any]] | _Problem:
+        """Send a v1/v2c request and its retries; wait within the window's bounds."""
+        assert entry.address is not None and channel.transport is not None
+        target, window, transport, future = (
+            entry.target,
+            self._window,
+            channel.transport,
+            pending.future,
+        )
+        await window.acquire()
+        holding = True
+        loop = asyncio.get_running_loop()
+        channel.pending[request_id] = pending
         garbage = channel.undecodable.get(entry.address, 0)
         try:
-            for _ in range(target.retries + 1):
+            for attempt in range(target.retries + 1):
                 channel.send_error = None
+                if attempt:
+                    pending.retried = True
+                else:
+                    pending.sent = loop.time()
                 transport.sendto(packet, entry.address)
                 if channel.send_error is not None:
                     error = channel.send_error
                     reason = getattr(error, "strerror", None) or type(error).__name__
                     return _Problem(Failure.UNREACHABLE, f"cannot send to {target.host}: {reason}")
-                await asyncio.wait((future,), timeout=target.timeout)
+                waited = 0.0
+                if holding:
+                    waited = window.patience(target.timeout)
+                    await asyncio.wait((future,), timeout=waited)
+                    if not future.done():
+                        holding = False
+                        window.release()  # probably dead: wait on without a place
+                if not future.done():
+                    await asyncio.wait((future,), timeout=target.timeout - waited)
                 if future.done():
                     return future.result()
         finally:
+            if holding:
+                window.release()
             if (
                 channel.pending.get(request_id) is not None
                 and channel.pending[request_id].future is future
