@@ -77,6 +77,13 @@ def dead_flags(count: int, every: int = 10) -> list[bool]:
     return [n % every == every - 1 for n in range(count)]
 
 
+def interleave(live: Sequence[Any], dead: Sequence[Any]) -> list[Any]:
+    """The dead spread evenly among the live, as due devices come in a cycle."""
+    keyed = [((n + 0.5) / len(live), d) for n, d in enumerate(live)]
+    keyed += [((n + 0.25) / len(dead), d) for n, d in enumerate(dead)]
+    return [d for _, d in sorted(keyed, key=lambda pair: pair[0])]
+
+
 def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
@@ -383,9 +390,22 @@ def run_snmpget(
         "cpu_ms_per_live_device": 1000 * cpu / max(1, live),
         "live_ok": done.stdout.count(f".{UPTIME_OID} = "),
         "live": live,
-        # one short process at a time: its peak is one snmpget's, not the whole run's
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_rss_mb": 16 * snmpget_peak_mb(devices[0], args),  # 16 processes at a time
     }
+
+
+def snmpget_peak_mb(device: tuple[str, int, bool], args: argparse.Namespace) -> float:
+    """The peak RSS of one snmpget process (wait4 gives that child's own rusage)."""
+    command = ["snmpget", "-v2c", "-c", COMMUNITY, "-On", "-t", f"{args.timeout:g}"]
+    command += ["-r", str(args.retries), f"{device[0]}:{device[1]}", *request_oids()]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, MIBS="")
+    )
+    try:
+        _, _, usage = os.wait4(process.pid, 0)
+    finally:
+        process.returncode = 0
+    return usage.ru_maxrss / 1024
 
 
 def exporter_config(timeout: float, retries: int) -> str:
@@ -591,12 +611,16 @@ def main() -> None:
     parser.add_argument("--db", action="store_true", help="also time a cycle with DB writes")
     parser.add_argument("--no-pin", action="store_true", help="do not pin pollers to CPU 0")
     parser.add_argument("--json", type=Path, help="also write every measurement here")
+    parser.add_argument("--summarize", type=Path, help="print the tables of a --json file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     # A plain kill ends the run through its finally blocks, which stop every process started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.worker:
         worker_main(args.worker)
+        return
+    if args.summarize:
+        print(summarize(json.loads(args.summarize.read_text())))
         return
     sizes = [int(s) for s in args.devices.split(",") if s]
     for tool, package in (("snmpd", "snmpd"), ("snmpget", "snmp")):
@@ -682,7 +706,8 @@ def main() -> None:
                 dead_all = [d for d in devices if d[2]]
                 for extra in (0, largest // 10, extra_dead + largest // 10):
                     load = os.getloadavg()[0]
-                    m = run_worker(ours_spec(live_part + dead_all[:extra], args), workdir)
+                    chosen = interleave(live_part, dead_all[:extra])
+                    m = run_worker(ours_spec(chosen, args), workdir)
                     m["load"] = load
                     results["sweep"].append(
                         {"live": len(live_part), "dead": extra, "load": load, **m}
