@@ -325,6 +325,11 @@ def test_nothing_is_due_right_after_a_cycle_unless_forced(
     session.expire_all()
     assert state.last_polled_at is not None and state.last_polled_at > polled
     assert state.discovered_at == discovered  # a poll, not a new discovery
+    # A poll reads no interface names: uplinks are still matched by the discovered ones.
+    verdict = session.get(LinkVerification, network["uplink"])
+    assert verdict is not None and verdict.verified is True
+    not_found = session.scalars(sa.select(Outage).where(Outage.detail == "interface not found"))
+    assert [o.link_id for o in not_found] == [network["missing_link"]]
     [one] = run(engine, box, force=True, device_ids=[network["core"]])
     assert one.devices == 1
     [school] = run(engine, box, force=True, school_code=SCHOOL)

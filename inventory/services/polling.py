@@ -330,7 +330,8 @@ def record_observations(
                 session.add(current)
                 interfaces[(obs.device_id, reading.if_index)] = current
             _update_interface(current, reading, obs)
-            for key in (reading.name, reading.descr):
+            # The stored names: a poll (not a discovery) reads no names.
+            for key in (current.name, current.descr):
                 if key:
                     by_name.setdefault(key, current)
         if not obs.answered:
