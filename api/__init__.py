@@ -18,13 +18,16 @@ from api import (
     devices,
     docs,
     errors,
+    health,
     imports,
     links,
+    metrics,
     monitoring,
     networks,
     plans,
     regions,
     reports,
+    request_log,
     runtime,
     schools,
     security,
@@ -38,14 +41,19 @@ RESOURCES += (imports, monitoring)  # apart, as the line above is full
 RESOURCES += (standards, coverage, plans, reports)  # coverage (issue 4)
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app; ``test_config`` replaces the instance file and environment."""
+def create_app(test_config: dict[str, Any] | None = None, *, production: bool = False) -> Flask:
+    """Build the app; ``test_config`` replaces the instance file and environment.
+
+    ``production`` (api/wsgi.py, for gunicorn) insists on explicit keys and database.
+    Raises ``config.ConfigError`` with one line per missing or bad setting.
+    """
     app = Flask(__name__, instance_relative_config=True)
-    config.load(app, test_config)
+    config.load(app, test_config, production)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     runtime.init_app(app)
     errors.init_app(app)
+    request_log.init_app(app)  # before auth: refused requests are logged too
     auth.init_app(app)
     cli.init_app(app)
     api = spec.make_api(app)
@@ -54,4 +62,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     docs.init_app(app)
     security.init_app(app)
     dashboards.init_app(app)
+    health.init_app(app)
+    metrics.init_app(app)
     return app

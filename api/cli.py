@@ -6,6 +6,7 @@ import errno
 import secrets
 import socket
 from datetime import timedelta
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -13,12 +14,16 @@ from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 
 from api import (
+    commands_backup,
     commands_collect,
     commands_reports,
     commands_spreadsheets,
     commands_users,
     runtime,
 )
+from collectors import demo_agents
+from collectors.shared_simulation import SharedSnmpSimulator
+from collectors.simulation import SimulatorError
 from inventory import demo, migrate
 from inventory.actor import Actor
 from inventory.choices import UserRole
@@ -27,12 +32,22 @@ from inventory.models import School, User
 from inventory.services import accounts
 
 DEMO_USER = "demo-admin"
+# The embedded collector's settings while the demo's simulated agents run (unless configured):
+# one snmpsim process answers every device at ~4 ms of CPU a request; with 16 requests in
+# flight a quarter of them timed out on a busy 2-core machine, with 8 none did (bench/RESULTS.md).
+DEMO_COLLECTOR = {"COLLECTOR_CONCURRENCY": 8, "COLLECTOR_TIMEOUT_S": 2.0}
 
 
 def _create_app() -> Flask:
     from api import create_app
+    from api.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        raise click.ClickException(
+            "bad configuration:\n" + "\n".join(f"  {line}" for line in exc.problems)
+        ) from None
 
 
 main = FlaskGroup(create_app=_create_app, help="digicampus: school digital-campus inventory.")
@@ -108,11 +123,22 @@ def _url_host(host: str) -> str:
 )
 @click.option("--no-serve", is_flag=True, help="Prepare the database and a token, do not serve.")
 @click.option(
+    "--no-agents",
+    is_flag=True,
+    help="Do not start simulated SNMP agents for the demo devices (poll real ones, or none).",
+)
+@click.option(
     "--scale", default=1.0, type=click.FloatRange(0, demo.MAX_SCALE, min_open=True), hidden=True
 )
 @pass_script_info
 def demo_command(
-    info: ScriptInfo, host: str, port: int, seed: int, no_serve: bool, scale: float
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    seed: int,
+    no_serve: bool,
+    no_agents: bool,
+    scale: float,
 ) -> None:
     """Migrate, load the Chuxiong demo inventory once, print an API token and serve the app."""
     if not no_serve and (problem := _port_free(host, port)):
@@ -133,7 +159,42 @@ def demo_command(
     click.echo()
     if no_serve:
         return
-    commands_collect.serve(app, host, port)
+    simulator = None if no_agents else _start_demo_agents(app)
+    try:
+        commands_collect.serve(app, host, port)
+    finally:
+        if simulator is not None:
+            simulator.stop()
+
+
+def _start_demo_agents(app: Flask) -> SharedSnmpSimulator | None:
+    """Start the demo devices' simulated agents in instance/demo-agents/; print what they do.
+
+    If they cannot start (the addresses are taken, or 127.53.0.0/16 is not loopback here, as
+    on macOS), the demo serves without them: the devices then show as down.
+    """
+    with app.app_context():
+        rt = runtime.runtime()
+        session = rt.sessions()
+        click.echo("  agents:    starting simulated SNMP agents for the demo devices…")
+        try:
+            simulator, summary = demo_agents.start_demo_agents(
+                session,
+                rt.secret_box,
+                Path(app.instance_path) / "demo-agents",
+                network=demo_agents.DEMO_NETWORK,
+            )
+        except (ValueError, OSError, SimulatorError) as exc:
+            reason = str(exc).splitlines()[0]
+            click.echo(f"  agents:    not started ({reason}); serving without them", err=True)
+            return None
+        finally:
+            session.close()
+    # All agents share one snmpsim process: poll them gently unless told otherwise.
+    for key, value in DEMO_COLLECTOR.items():
+        app.config.setdefault(key, value)
+    click.echo(f"  agents:    {summary.line()}")
+    return simulator
 
 
 def _prepare_demo(seed: int, scale: float) -> tuple[str, str]:
@@ -186,4 +247,5 @@ def init_app(app: Flask) -> None:
     commands_spreadsheets.register(app)
     commands_collect.register(app)
     commands_reports.register(app)
+    commands_backup.register(app)
     app.cli.add_command(demo_command)

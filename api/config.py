@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask
 
-from inventory.secretbox import SecretBox
+from collectors import settings as collector_settings
+from inventory.secretbox import SecretBox, SecretBoxError
+
+ENV_PREFIX = "DIGICAMPUS_"
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# What a production start (gunicorn) must be told: generated instance files would differ per
+# machine, and a worker race on creating them would crash a start.
+REQUIRED_IN_PRODUCTION = ("DATABASE_URL", "FERNET_KEYS", "SECRET_KEY")
 
 DEFAULTS: dict[str, Any] = {
     "API_TITLE": "digicampus",
@@ -30,17 +40,37 @@ DEFAULTS: dict[str, Any] = {
     # Empty means "SQLite in the instance folder"; FERNET_KEYS empty means "the instance key file".
     "DATABASE_URL": "",
     "FERNET_KEYS": "",
+    # Operations (api/request_log.py, api/metrics.py, api/health.py).
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
+    "METRICS_DIR": "",  # prometheus_client multiprocess directory; required with several workers
+    "METRICS_TOKEN": "",  # if set, /metrics wants "Authorization: Bearer <it>"
+    "HEALTH_MAX_CYCLE_AGE_S": 900,  # the newest finished poll cycle may be this old
 }
 
 
-def load(app: Flask, test_config: dict[str, Any] | None) -> None:
-    """Fill ``app.config`` from defaults, the instance file, the environment, then tests."""
+class ConfigError(Exception):
+    """One or more settings are missing or bad; ``problems`` has one line per setting."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load(app: Flask, test_config: dict[str, Any] | None, production: bool = False) -> None:
+    """Fill ``app.config`` from defaults, the instance file, the environment, then tests.
+
+    Raises ConfigError naming every missing or bad setting; ``production`` (gunicorn) also
+    requires the settings that would otherwise be generated in the instance folder.
+    """
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("DIGICAMPUS")
     else:
         app.config.from_mapping(test_config)
+    if problems := validate(app.config, production):
+        raise ConfigError(problems)
     if not app.config["DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'digicampus.sqlite'}"
@@ -68,3 +98,91 @@ def _instance_secret(app: Flask, name: str, new_value: str) -> str:
             handle.write(new_value)
         app.logger.info("generated %s in the instance folder", name)
     return path.read_text().strip()
+
+
+def validate(config: dict[str, Any], production: bool = False) -> list[str]:
+    """One line per missing or bad setting, named as the operator writes it; [] if all is well.
+
+    Values are never echoed: a database URL or a key may hold a password.
+    """
+    problems: list[str] = []
+    if production:
+        problems += [
+            f"{ENV_PREFIX}{key} is not set: a production start needs it explicitly"
+            for key in REQUIRED_IN_PRODUCTION
+            if not config.get(key)
+        ]
+    problems += _check_database_url(config.get("DATABASE_URL"))
+    problems += _check_fernet_keys(config.get("FERNET_KEYS"))
+    secret = config.get("SECRET_KEY")
+    if secret and (not isinstance(secret, str | bytes) or (production and len(secret) < 32)):
+        problems.append(f"{ENV_PREFIX}SECRET_KEY must be a string of at least 32 characters")
+    if str(config.get("LOG_FORMAT", "")).lower() not in LOG_FORMATS:
+        problems.append(f"{ENV_PREFIX}LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+    if str(config.get("LOG_LEVEL", "")).upper() not in LOG_LEVELS:
+        problems.append(f"{ENV_PREFIX}LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    metrics_dir = config.get("METRICS_DIR")
+    if metrics_dir and not (
+        isinstance(metrics_dir, str)
+        and os.path.isdir(metrics_dir)
+        and os.access(metrics_dir, os.W_OK | os.X_OK)
+    ):
+        problems.append(
+            f"{ENV_PREFIX}METRICS_DIR must be an existing directory this user can write"
+        )
+    token = config.get("METRICS_TOKEN")
+    if token and (not isinstance(token, str) or len(token) < 16):
+        problems.append(f"{ENV_PREFIX}METRICS_TOKEN must be at least 16 characters")
+    age = config.get("HEALTH_MAX_CYCLE_AGE_S")
+    if isinstance(age, bool) or not isinstance(age, int | float) or not 60 <= age <= 7 * 86_400:
+        problems.append(
+            f"{ENV_PREFIX}HEALTH_MAX_CYCLE_AGE_S must be a number of seconds from 60 to 604800"
+        )
+    try:
+        collector_settings.from_config(config)
+    except ValueError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def _check_database_url(url: Any) -> list[str]:
+    if not url:
+        return []  # the instance folder's SQLite file
+    try:
+        backend = sa.engine.make_url(url).get_backend_name() if isinstance(url, str) else None
+    except sa.exc.ArgumentError:
+        backend = None
+    if backend not in ("sqlite", "postgresql"):
+        return [
+            f"{ENV_PREFIX}DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL "
+            "(e.g. postgresql+psycopg://digicampus@db.example/digicampus)"
+        ]
+    return []
+
+
+def _check_fernet_keys(keys: Any) -> list[str]:
+    if not keys:
+        return []  # the instance folder's key file
+    if isinstance(keys, str):
+        keys = [key.strip() for key in keys.split(",") if key.strip()]
+    if not isinstance(keys, list | tuple) or not all(isinstance(key, str) for key in keys):
+        return [f"{ENV_PREFIX}FERNET_KEYS must be comma-separated Fernet keys"]
+    bad = []
+    for number, key in enumerate(keys, 1):
+        try:
+            SecretBox([key])
+        except SecretBoxError:
+            bad.append(number)
+    if bad:
+        which = ", ".join(map(str, bad))
+        return [
+            f"{ENV_PREFIX}FERNET_KEYS: key {which} of {len(keys)} is not a Fernet key "
+            "(44 characters of url-safe base64, as Fernet.generate_key() makes)"
+        ]
+    return []
+
+
+def log_level(config: dict[str, Any]) -> int:
+    """The configured level as a logging constant."""
+    level: int = logging.getLevelName(str(config["LOG_LEVEL"]).upper())
+    return level

@@ -104,6 +104,10 @@ class SimInterface:
     out_octets: int = 0
     in_errors: int = 0
     out_errors: int = 0
+    # Octets per second the counters grow by while the agent runs (snmpsim's numeric
+    # variation; 0: static).
+    in_rate: int = 0
+    out_rate: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ class SimDevice:
     sys_uptime: int = 0  # TimeTicks, hundredths of a second
     interfaces: tuple[SimInterface, ...] = ()
     omit: frozenset[str] = frozenset()
+    # sysUpTime advances with the clock (100 ticks a second) while the agent runs.
+    clock: bool = False
 
 
 def snmprec_records(device: SimDevice) -> list[tuple[str, int, str | int]]:
@@ -157,11 +163,34 @@ def snmprec_records(device: SimDevice) -> list[tuple[str, int, str | int]]:
     return sorted(records, key=lambda r: tuple(int(arc) for arc in r[0].split(".")))
 
 
+def _rates(device: SimDevice) -> dict[str, int]:
+    """Per-second growth of the objects that move while the agent runs."""
+    rates = {SYS_UPTIME: 100} if device.clock else {}
+    for i in device.interfaces:
+        n = i.index
+        for column, rate in (
+            (f"{IF_ENTRY}.10.{n}", i.in_rate),
+            (f"{IF_ENTRY}.16.{n}", i.out_rate),
+            (f"{IFX_ENTRY}.6.{n}", i.in_rate),
+            (f"{IFX_ENTRY}.10.{n}", i.out_rate),
+        ):
+            if rate:
+                rates[column] = rate
+    return rates
+
+
 def render_snmprec(device: SimDevice) -> str:
-    """The snmpsim recording of ``device`` (text: ``OID|tag|value`` lines, in OID order)."""
+    """The snmpsim recording of ``device`` (text: ``OID|tag|value`` lines, in OID order).
+
+    A moving object is written for snmpsim's ``numeric`` variation: its value is the
+    recorded one plus rate × seconds since snmpsim started, wrapping like the counter.
+    """
+    rates = _rates(device)
     lines = []
     for oid, tag, value in snmprec_records(device):
-        if tag == OCTET_STRING:
+        if oid in rates:
+            lines.append(f"{oid}|{tag}:numeric|initial={value},rate={rates[oid]},wrap=1")
+        elif tag == OCTET_STRING:
             raw = str(value).encode()
             printable = raw.isascii() and all(32 <= b < 127 and b != ord("|") for b in raw)
             lines.append(f"{oid}|4|{raw.decode()}" if printable else f"{oid}|4x|{raw.hex()}")

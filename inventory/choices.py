@@ -280,7 +280,10 @@ TIER_LABELS: dict[Tier, tuple[str, str]] = {
 }
 METRIC_LABELS: dict[Metric, tuple[str, str]] = {
     Metric.DIGITAL_CAMPUS_RATE: ("数字校园覆盖率（申报）", "digital-campus rate (declared)"),
-    Metric.VERIFIED_DIGITAL_CAMPUS_RATE: ("数字校园覆盖率（核验）", "digital-campus rate (verified)"),
+    Metric.VERIFIED_DIGITAL_CAMPUS_RATE: (
+        "数字校园覆盖率（核验）",
+        "digital-campus rate (verified)",
+    ),
     Metric.ALL_FIBRE_RATE: ("全光纤校园网比例", "all-fibre campus rate"),
     Metric.STANDARD_CLASSROOM_RATE: ("标准数字教室比例", "standard-classroom rate"),
     Metric.GIGABIT_UPLINK_RATE: ("千兆出口比例", "gigabit-uplink rate"),

@@ -436,6 +436,14 @@ _VENDORS: dict[str, dict[str, Any]] = {
     },
 }
 _VENDOR_WEIGHTS = (("Huawei", 35), ("H3C", 30), ("Ruijie", 25), ("ZTE", 10))
+
+
+def port_patterns(vendor: str | None) -> tuple[str, str] | None:
+    """A demo vendor's interface names (gigabit, 10-gigabit) as ``str.format`` patterns of n."""
+    found = _VENDORS.get(vendor or "")
+    return None if found is None else found["ports"]
+
+
 _CARRIER_CODES = {
     Carrier.TELECOM: "DX",
     Carrier.MOBILE: "YD",

@@ -138,8 +138,9 @@ def test_demo_serves_the_app(cli_app: Flask, monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(api.commands_collect, "run_simple", fake_run_simple)
     port = free_port()
-    result = run(cli_app, "demo", "--port", str(port), "--scale", "0.02")
+    result = run(cli_app, "demo", "--port", str(port), "--scale", "0.02", "--no-agents")
     assert result.exit_code == 0, result.output
+    assert "agents:" not in result.output
     assert served == [("127.0.0.1", port, cli_app, {"threaded": True})]
     assert f"http://127.0.0.1:{port}/api/v1/docs" in result.output
     # The embedded collector ran beside the server and stopped with it, leases given back.
@@ -156,7 +157,8 @@ def test_demo_without_the_embedded_collector(
 ) -> None:
     monkeypatch.setattr(api.commands_collect, "run_simple", lambda *a, **k: None)
     cli_app.config["EMBEDDED_COLLECTOR"] = "0"
-    result = run(cli_app, "demo", "--port", str(free_port()), "--scale", "0.02")
+    args = ("demo", "--port", str(free_port()), "--scale", "0.02", "--no-agents")
+    result = run(cli_app, *args)
     assert result.exit_code == 0, result.output
     assert "collector:" not in result.output
     assert count(cli_app, Collector) == 0

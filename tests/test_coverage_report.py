@@ -259,3 +259,20 @@ def test_rates_need_a_known_region(session: Session, inventory: Any) -> None:
         report(session, D2, region="999999")
     assert session.get(Region, C) is not None
     assert session.scalar(sa.select(sa.func.count()).select_from(Region)) >= 12
+
+
+def test_verified_side_names_the_contract_when_it_is_short(
+    session: Session, inventory: Any
+) -> None:
+    result = evaluate_school(
+        session, Actor.system("t"), STANDARD, inventory.schools["S4"].code, as_of=D1, now=NOW
+    )
+    # Basic: 100 Mbps is contracted but not monitored; met: the contract itself is short.
+    assert result["verified"]["tier"] == "none"
+    assert _reasons(result["verified"]) == ["uplink not monitored"]
+    gaps = gap_list(session, Actor.system("t"), STANDARD, region=A, as_of=D1, now=NOW)
+    s4 = next(i for i in gaps.items if i["school"]["code"] == inventory.schools["S4"].code)
+    assert _reasons(s4["verified"]) == [
+        "uplink not monitored",
+        "uplink 100 Mbps < 1000 Mbps required",
+    ]

@@ -277,7 +277,7 @@ def test_one_cycle_polls_every_device_and_classifies_each(
     }
     found = session.get(Device, network["slow"])
     assert found is not None
-    assert (found.vendor, found.sys_descr) == ("H3C", "H3C S5130 gateway")
+    assert (found.vendor, found.model, found.sys_descr) == ("H3C", "S5130", "H3C S5130 gateway")
 
     outages = {
         (o.device_id, o.link_id, o.cause): o.detail
@@ -325,6 +325,11 @@ def test_nothing_is_due_right_after_a_cycle_unless_forced(
     session.expire_all()
     assert state.last_polled_at is not None and state.last_polled_at > polled
     assert state.discovered_at == discovered  # a poll, not a new discovery
+    # A poll reads no interface names: uplinks are still matched by the discovered ones.
+    verdict = session.get(LinkVerification, network["uplink"])
+    assert verdict is not None and verdict.verified is True
+    not_found = session.scalars(sa.select(Outage).where(Outage.detail == "interface not found"))
+    assert [o.link_id for o in not_found] == [network["missing_link"]]
     [one] = run(engine, box, force=True, device_ids=[network["core"]])
     assert one.devices == 1
     [school] = run(engine, box, force=True, school_code=SCHOOL)

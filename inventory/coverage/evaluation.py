@@ -13,7 +13,13 @@ from inventory.actor import Actor
 from inventory.choices import TIERS, CampusArchitecture, Stage, Tier, WirelessCoverage
 from inventory.coverage.reasons import reason
 from inventory.coverage.report import region_in_scope
-from inventory.coverage.schools import WIRELESS_RANK, Selection, permille, school_rows
+from inventory.coverage.schools import (
+    WIRELESS_RANK,
+    Selection,
+    permille,
+    school_rows,
+    subtree_codes,
+)
 from inventory.coverage.verified import uses_live_verdicts
 from inventory.models import LinkVerification, NetworkLink, Region
 from inventory.models.base import utcnow
@@ -27,18 +33,22 @@ def _needed(rooms: int, share: float) -> int:
 
 
 def rule_reasons(
-    standard: Standard, row: Mapping[str, Any], tier: Tier, *, verified: bool
+    standard: Standard, row: Mapping[Any, Any], tier: Tier, *, verified: bool
 ) -> list[dict[str, Any]]:
     """What the school of ``row`` lacks for ``tier``'s own rule (tiers below are met)."""
     rule: TierRule = standard.tiers[tier]
     out: list[dict[str, Any]] = []
-    uplink = int(row["verified_mbps"] if verified else row["uplink_mbps"])
+    declared = int(row["uplink_mbps"])
+    uplink = int(row["verified_mbps"]) if verified else declared
     need = rule.uplink_for(row["type_code"])
     if uplink < need:
-        if not verified and uplink == 0:
+        # When even the contracted bandwidth is short, that is the reason to give, verified
+        # or not; otherwise the verified side explains why polling does not confirm it.
+        shown = declared if declared < need else uplink
+        if declared == 0:
             out.append(reason("uplink_missing", tier, need=need))
         else:
-            out.append(reason("uplink_below", tier, have=uplink, need=need))
+            out.append(reason("uplink_below", tier, have=shown, need=need))
     architecture = CampusArchitecture(row["architecture"])
     if architecture not in rule.campus:
         if architecture is CampusArchitecture.NONE:
@@ -55,11 +65,19 @@ def rule_reasons(
     else:
         needed = _needed(rooms, rule.classroom_ratio)
         if int(row["standard_rooms"]) < needed:
-            out.append(reason("classrooms", tier, have=int(row["standard_rooms"]), rooms=rooms, need=needed))
+            out.append(
+                reason(
+                    "classrooms", tier, have=int(row["standard_rooms"]), rooms=rooms, need=needed
+                )
+            )
         if rule.classroom_wired_mbps and int(row["wired_rooms"]) < needed:
             out.append(
                 reason(
-                    "wired", tier, have=int(row["wired_rooms"]), rooms=rooms, need=needed,
+                    "wired",
+                    tier,
+                    have=int(row["wired_rooms"]),
+                    rooms=rooms,
+                    need=needed,
                     mbps=rule.classroom_wired_mbps,
                 )
             )
@@ -108,15 +126,20 @@ def verification_reasons(
         elif code == "slow":
             out.append(
                 reason(
-                    "slow", tier, measured=item.get("measured_mbps"),
+                    "slow",
+                    tier,
+                    measured=item.get("measured_mbps"),
                     contracted=item.get("contracted_mbps"),
                 )
             )
         elif code == "unavailable":
             out.append(
                 reason(
-                    "unavailable", tier, availability=item.get("availability"),
-                    required=standard.verification.min_availability, days=days,
+                    "unavailable",
+                    tier,
+                    availability=item.get("availability"),
+                    required=standard.verification.min_availability,
+                    days=days,
                 )
             )
         elif code in ("not_monitored", "never_polled"):
@@ -127,7 +150,7 @@ def verification_reasons(
 def _side(
     session: Session,
     standard: Standard,
-    row: Mapping[str, Any],
+    row: Mapping[Any, Any],
     *,
     verified: bool,
     up_to: Tier | None,
@@ -136,14 +159,19 @@ def _side(
 ) -> dict[str, Any]:
     level = int(row["tier_verified" if verified else "tier_declared"])
     tier = TIERS[level]
-    targets = list(TIERS[level + 1 :]) if up_to is None else list(TIERS[level + 1 : up_to.level + 1])
+    targets = (
+        list(TIERS[level + 1 :]) if up_to is None else list(TIERS[level + 1 : up_to.level + 1])
+    )
     if up_to is None:
         targets = targets[:1]
     reasons: list[dict[str, Any]] = []
     for target in targets:
         found = rule_reasons(standard, row, target, verified=verified)
         if verified:
-            declared_ok = not any(r["code"].startswith("uplink") for r in rule_reasons(standard, row, target, verified=False))
+            declared_ok = not any(
+                r["code"].startswith("uplink")
+                for r in rule_reasons(standard, row, target, verified=False)
+            )
             if declared_ok and any(r["code"] == "uplink_below" for r in found):
                 found = [r for r in found if r["code"] != "uplink_below"]
                 found[:0] = verification_reasons(
@@ -158,7 +186,7 @@ def _side(
     }
 
 
-def _facts(row: Mapping[str, Any]) -> dict[str, Any]:
+def _facts(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "uplink_mbps": int(row["uplink_mbps"]),
         "verified_uplink_mbps": int(row["verified_mbps"]),
@@ -170,7 +198,7 @@ def _facts(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _school_body(row: Mapping[str, Any]) -> dict[str, Any]:
+def _school_body(row: Mapping[Any, Any]) -> dict[str, Any]:
     return {
         "code": row["code"],
         "name": row["name"],
@@ -241,7 +269,16 @@ def gap_list(
     now = now or utcnow()
     day = as_of or now.astimezone(UTC).date()
     root = region_in_scope(session, actor, region)
-    rows = school_rows(standard, Selection(root.path, day, now, actor, stages, include_separate=False))
+    sel = Selection(
+        root.path,
+        day,
+        now,
+        actor,
+        stages,
+        include_separate=False,
+        region_codes=subtree_codes(session, root.path),
+    )
+    rows = school_rows(standard, sel)
     target = standard.digital_campus_tier
     stmt = sa.select(rows).where(rows.c.counted.is_(True), rows.c.tier_verified < target.level)
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0
@@ -254,8 +291,12 @@ def gap_list(
             {
                 "school": _school_body(row),
                 "facts": _facts(row),
-                "declared": _side(session, standard, row, verified=False, up_to=target, as_of=day, now=now),
-                "verified": _side(session, standard, row, verified=True, up_to=target, as_of=day, now=now),
+                "declared": _side(
+                    session, standard, row, verified=False, up_to=target, as_of=day, now=now
+                ),
+                "verified": _side(
+                    session, standard, row, verified=True, up_to=target, as_of=day, now=now
+                ),
             }
         )
     number = page.page if page else 1

@@ -19,13 +19,17 @@ NA = "n/a"
 Getter = Callable[[dict[str, Any]], Any]
 
 
+def _tier_getter(side: str, tier: str) -> Getter:
+    return lambda row: row[f"tiers_{side}"][tier]
+
+
 def _tier_columns(side: str, zh_side: str) -> list[tuple[str, str, str, Getter]]:
     return [
         (
             f"{side}_{t.value}",
             f"{TIER_LABELS[t][0]}（{zh_side}）",
             f"{TIER_LABELS[t][1]} ({side})",
-            (lambda row, t=t, side=side: row[f"tiers_{side}"][t.value]),
+            _tier_getter(side, t.value),
         )
         for t in TIERS
     ]
@@ -48,20 +52,53 @@ METRIC_COLUMNS: list[tuple[str, str, str, Getter]] = [
     ("schools", "在范围学校数", "schools in scope", _get("schools")),
     *_tier_columns("declared", "申报"),
     *_tier_columns("verified", "核验"),
-    ("digital_campus_rate", "数字校园覆盖率（申报）", "digital-campus rate (declared)", _get("digital_campus_rate")),
-    ("verified_digital_campus_rate", "数字校园覆盖率（核验）", "digital-campus rate (verified)", _get("verified_digital_campus_rate")),
+    (
+        "digital_campus_rate",
+        "数字校园覆盖率（申报）",
+        "digital-campus rate (declared)",
+        _get("digital_campus_rate"),
+    ),
+    (
+        "verified_digital_campus_rate",
+        "数字校园覆盖率（核验）",
+        "digital-campus rate (verified)",
+        _get("verified_digital_campus_rate"),
+    ),
     ("all_fibre_rate", "全光纤校园网比例", "all-fibre campus rate", _get("all_fibre_rate")),
     ("ordinary_classrooms", "普通教室数", "ordinary classrooms", _get("ordinary_classrooms")),
     ("standard_classrooms", "标准数字教室数", "standard classrooms", _get("standard_classrooms")),
-    ("standard_classroom_rate", "标准数字教室比例", "standard-classroom rate", _get("standard_classroom_rate")),
-    ("gigabit_uplink_rate", "千兆出口比例（申报）", "gigabit-uplink rate (declared)", _get("gigabit_uplink_rate")),
-    ("verified_gigabit_uplink_rate", "千兆出口比例（核验）", "gigabit-uplink rate (verified)", _get("verified_gigabit_uplink_rate")),
+    (
+        "standard_classroom_rate",
+        "标准数字教室比例",
+        "standard-classroom rate",
+        _get("standard_classroom_rate"),
+    ),
+    (
+        "gigabit_uplink_rate",
+        "千兆出口比例（申报）",
+        "gigabit-uplink rate (declared)",
+        _get("gigabit_uplink_rate"),
+    ),
+    (
+        "verified_gigabit_uplink_rate",
+        "千兆出口比例（核验）",
+        "gigabit-uplink rate (verified)",
+        _get("verified_gigabit_uplink_rate"),
+    ),
     ("monitored_rate", "出口接入监测比例", "monitored-uplink rate", _get("monitored_rate")),
 ]
 RATE_KEYS = {key for key, *_ in METRIC_COLUMNS if key.endswith("_rate")}
 
 # breakdown key → (zh sheet, en sheet, columns, rows of the report)
-BREAKDOWNS: dict[str, tuple[str, str, list[tuple[str, str, str, Getter]], Callable[[dict[str, Any]], list[dict[str, Any]]]]] = {
+BREAKDOWNS: dict[
+    str,
+    tuple[
+        str,
+        str,
+        list[tuple[str, str, str, Getter]],
+        Callable[[dict[str, Any]], list[dict[str, Any]]],
+    ],
+] = {
     "totals": ("总览", "Totals", METRIC_COLUMNS, lambda r: [r["totals"]]),
     "by_region": ("按区域", "By region", REGION_COLUMNS + METRIC_COLUMNS, lambda r: r["by_region"]),
     "by_stage": ("按学段", "By stage", STAGE_COLUMNS + METRIC_COLUMNS, lambda r: r["by_stage"]),
@@ -71,7 +108,12 @@ BREAKDOWNS: dict[str, tuple[str, str, list[tuple[str, str, str, Getter]], Callab
         REGION_COLUMNS + STAGE_COLUMNS + METRIC_COLUMNS,
         lambda r: r["by_region_stage"],
     ),
-    "counties": ("区县排名", "Counties ranked", RANK_COLUMNS + REGION_COLUMNS + METRIC_COLUMNS, lambda r: r["counties"]),
+    "counties": (
+        "区县排名",
+        "Counties ranked",
+        RANK_COLUMNS + REGION_COLUMNS + METRIC_COLUMNS,
+        lambda r: r["counties"],
+    ),
     "kindergartens": (
         "幼儿园",
         "Kindergartens",
@@ -95,7 +137,7 @@ def _cell(key: str, value: Any, lang: int) -> Any:
 
 def _table(report: dict[str, Any], breakdown: str, lang: int) -> tuple[list[str], list[list[Any]]]:
     _zh, _en, columns, rows_of = BREAKDOWNS[breakdown]
-    header = [col[1 + lang] for col in columns]
+    header = [str(col[1 + lang]) for col in columns]
     rows = [[_cell(key, get(row), lang) for key, _z, _e, get in columns] for row in rows_of(report)]
     return header, rows
 
@@ -112,7 +154,15 @@ def report_xlsx(report: dict[str, Any], lang: str = "zh") -> bytes:
     labels = (
         ("区域", "日期", "标准版本", "标准", "核验依据", "生成时间", "快照编号")
         if index == 0
-        else ("region", "as of", "standard version", "standard", "verification", "generated at", "snapshot id")
+        else (
+            "region",
+            "as of",
+            "standard version",
+            "standard",
+            "verification",
+            "generated at",
+            "snapshot id",
+        )
     )
     values = (
         f"{region['code']} {region['name_zh'] if index == 0 else region['name_en']}",
@@ -158,8 +208,36 @@ def _csv(rows: Iterable[list[Any]]) -> str:
 
 
 GAP_HEADERS = (
-    ("学校标识码", "区划代码", "学校名称", "办学类型", "学段", "申报等级", "核验等级", "出口带宽(Mbps)", "核验出口带宽(Mbps)", "校园网", "普通教室数", "标准数字教室数", "差距原因"),
-    ("school code", "region code", "school", "school type", "stage", "declared tier", "verified tier", "uplink (Mbps)", "verified uplink (Mbps)", "campus network", "ordinary classrooms", "standard classrooms", "reasons"),
+    (
+        "学校标识码",
+        "区划代码",
+        "学校名称",
+        "办学类型",
+        "学段",
+        "申报等级",
+        "核验等级",
+        "出口带宽(Mbps)",
+        "核验出口带宽(Mbps)",
+        "校园网",
+        "普通教室数",
+        "标准数字教室数",
+        "差距原因",
+    ),
+    (
+        "school code",
+        "region code",
+        "school",
+        "school type",
+        "stage",
+        "declared tier",
+        "verified tier",
+        "uplink (Mbps)",
+        "verified uplink (Mbps)",
+        "campus network",
+        "ordinary classrooms",
+        "standard classrooms",
+        "reasons",
+    ),
 )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from enum import StrEnum
+from typing import Any
 
 from inventory.choices import LABELS, CampusArchitecture, Tier, WirelessCoverage
 
@@ -15,7 +14,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "uplink {have} Mbps < {need} Mbps required",
     ),
     "campus_missing": ("未登记校园网", "no campus network registered"),
-    "campus_architecture": ("校园网为{have_zh}，要求{need_zh}", "campus network is {have_en}; {need_en} required"),
+    "campus_architecture": (
+        "校园网为{have_zh}，要求{need_zh}",
+        "campus network is {have_en}; {need_en} required",
+    ),
     "wireless": (
         "教学区无线{have_zh}，要求{need_zh}",
         "wireless coverage of teaching areas is {have_en}; {need_en} required",
@@ -31,7 +33,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "not_monitored": ("出口链路未接入监测", "uplink not monitored"),
     "never_polled": ("出口链路尚未被轮询", "uplink never polled"),
-    "stale": ("出口链路 {hours} 小时未轮询（要求 ≤ {limit} 小时）", "uplink last polled {hours} h ago (≤ {limit} h required)"),
+    "stale": (
+        "出口链路 {hours} 小时未轮询（要求 ≤ {limit} 小时）",
+        "uplink last polled {hours} h ago (≤ {limit} h required)",
+    ),
     "down": ("出口链路接口中断", "uplink interface is down"),
     "slow": (
         "协商速率 {measured} Mbps < 签约 {contracted} Mbps",

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from inventory import scope
 from inventory.actor import Actor
-from inventory.choices import TIERS, CampusArchitecture, RegionLevel, Stage, Tier
-from inventory.coverage.schools import Selection, school_rows
+from inventory.choices import TIERS, CampusArchitecture, RegionLevel, Stage
+from inventory.coverage.schools import Selection, school_rows, subtree_codes
 from inventory.coverage.verified import uses_live_verdicts
 from inventory.errors import NotFound
 from inventory.models import Region
@@ -111,10 +111,8 @@ def region_in_scope(session: Session, actor: Actor, code: str | None) -> Region:
     return region
 
 
-def grouped_counts(
-    session: Session, standard: Standard, sel: Selection
-) -> list[tuple[str, Stage, bool, dict[str, int]]]:
-    """Sums per (school region, stage, counted) — the one aggregate query of a report."""
+def grouped_statement(standard: Standard, sel: Selection) -> sa.Select[Any]:
+    """SQL: sums per (school region, stage, counted) — the one aggregate query of a report."""
     rows = school_rows(standard, sel)
     dc = standard.digital_campus_tier.level
     giga = standard.gigabit_mbps
@@ -135,11 +133,17 @@ def grouped_counts(
         sa.func.sum(rows.c.ordinary_rooms).label("ordinary_classrooms"),
         sa.func.sum(rows.c.standard_rooms).label("standard_classrooms"),
     ]
-    stmt = sa.select(rows.c.region_code, rows.c.stage, rows.c.counted, *columns).group_by(
+    return sa.select(rows.c.region_code, rows.c.stage, rows.c.counted, *columns).group_by(
         rows.c.region_code, rows.c.stage, rows.c.counted
     )
+
+
+def grouped_counts(
+    session: Session, standard: Standard, sel: Selection
+) -> list[tuple[str, Stage, bool, dict[str, int]]]:
+    """The sums of ``grouped_statement``, one tuple per group."""
     out = []
-    for row in session.execute(stmt).mappings():
+    for row in session.execute(grouped_statement(standard, sel)).mappings():
         values = {key: int(row[key] or 0) for key in COUNT_KEYS}
         out.append((row["region_code"], Stage(row["stage"]), bool(row["counted"]), values))
     return out
@@ -169,14 +173,15 @@ def coverage_report(
     now = now or utcnow()
     day = as_of or now.astimezone(UTC).date()
     root = region_in_scope(session, actor, region)
-    sel = Selection(root.path, day, now, actor, stages)
-    groups = grouped_counts(session, standard, sel)
-
     subtree = list(
         session.scalars(
             sa.select(Region).where(Region.path.startswith(root.path)).order_by(Region.code)
         )
     )
+    codes = tuple(r.code for r in subtree)
+    sel = Selection(root.path, day, now, actor, stages, region_codes=codes)
+    groups = grouped_counts(session, standard, sel)
+
     by_code = {r.code: r for r in subtree}
     children = [r for r in subtree if r.parent_code == root.code]
 
@@ -207,7 +212,7 @@ def coverage_report(
             kinder_child.setdefault(child, Counts()).add(values)
             continue
         totals.add(values)
-        (per_child[child] if child in per_child else direct).add(values)
+        (per_child.get(child, direct)).add(values)
         per_stage.setdefault(stage, Counts()).add(values)
         per_child_stage.setdefault((child, stage), Counts()).add(values)
         county = county_of(code)
@@ -239,7 +244,11 @@ def coverage_report(
         "by_region_stage": [
             {"region": _region_body(by_code[child]), "stage": stage.value, **counts.metrics()}
             for (child, stage), counts in sorted(
-                per_child_stage.items(), key=lambda item: (item[0][0], COUNTED_STAGES.index(item[0][1]) if item[0][1] in COUNTED_STAGES else 9)
+                per_child_stage.items(),
+                key=lambda item: (
+                    item[0][0],
+                    COUNTED_STAGES.index(item[0][1]) if item[0][1] in COUNTED_STAGES else 9,
+                ),
             )
         ],
         "counties": ranked,
@@ -278,11 +287,18 @@ def metric_value(
     stages: frozenset[Stage] | None = None,
 ) -> float | None:
     """One rate of the counted schools of a subtree on a date (trend points, milestones)."""
-    sel = Selection(root.path, as_of, now, actor, stages, include_separate=False)
+    sel = Selection(
+        root.path,
+        as_of,
+        now,
+        actor,
+        stages,
+        include_separate=False,
+        region_codes=subtree_codes(session, root.path),
+    )
     totals = Counts()
     for _code, _stage, counted, values in grouped_counts(session, standard, sel):
         if counted:
             totals.add(values)
     value = totals.metrics()[metric]
     return value if value is None else float(value)
-

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from inventory import scope
 from inventory.actor import Actor
@@ -37,6 +38,9 @@ class Selection:
     school_id: int | None = None
     # Whether the standard's separately reported types (kindergartens) are included.
     include_separate: bool = True
+    # The codes of the subtree, when the caller has them: an IN list lets the database use
+    # the school's region index instead of joining every school to its region's path.
+    region_codes: tuple[str, ...] | None = None
 
 
 def active_on(
@@ -49,6 +53,18 @@ def active_on(
     if end is None:
         return started
     return sa.and_(started, sa.or_(end.is_(None), end > day))
+
+
+def _in_subtree(sel: Selection) -> sa.ColumnElement[bool]:
+    if sel.region_codes is not None:
+        return School.region_code.in_(sel.region_codes)
+    paths = sa.select(Region.code).where(Region.path.startswith(sel.root_path))
+    return School.region_code.in_(paths)
+
+
+def subtree_codes(session: Session, root_path: str) -> tuple[str, ...]:
+    """The codes of the regions under a path (the root included)."""
+    return tuple(session.scalars(sa.select(Region.code).where(Region.path.startswith(root_path))))
 
 
 def _greater(a: sa.ColumnElement[int], b: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
@@ -78,9 +94,8 @@ def school_rows(standard: Standard, sel: Selection) -> sa.Subquery:
             School.type_code.in_(sorted(standard.school_types)).label("counted"),
         )
         .join(SchoolType, SchoolType.code == School.type_code)
-        .join(Region, Region.code == School.region_code)
         .where(
-            Region.path.startswith(sel.root_path),
+            _in_subtree(sel),
             School.type_code.in_(sorted(types)),
             active_on(School.opened_on, School.closed_on, day),
             scope.school_visible(sel.actor),
@@ -111,7 +126,12 @@ def school_rows(standard: Standard, sel: Selection) -> sa.Subquery:
             sa.func.sum(sa.case((is_standard, 1), else_=0)).label("standard_rooms"),
             sa.func.sum(
                 sa.case(
-                    (sa.and_(is_standard, sa.func.coalesce(Classroom.wired_mbps, 0) >= wired_min), 1),
+                    (
+                        sa.and_(
+                            is_standard, sa.func.coalesce(Classroom.wired_mbps, 0) >= wired_min
+                        ),
+                        1,
+                    ),
                     else_=0,
                 )
             ).label("wired_rooms"),
@@ -125,8 +145,13 @@ def school_rows(standard: Standard, sel: Selection) -> sa.Subquery:
         .subquery("rooms")
     )
 
+    # Verified links are joined (not tested with IN): the database then looks each link's
+    # verdict up by its key instead of hashing every verdict of the province.
+    confirmed = verified_links(standard, day, sel.now, sa.select(base.c.school_id)).subquery(
+        "confirmed"
+    )
     if standard.verification.required:
-        verified = NetworkLink.id.in_(verified_links(standard, day, sel.now))
+        verified: sa.ColumnElement[bool] = confirmed.c.link_id.is_not(None)
     else:
         verified = sa.true()
     links = (
@@ -139,33 +164,32 @@ def school_rows(standard: Standard, sel: Selection) -> sa.Subquery:
             ),
         )
         .join(base, base.c.school_id == NetworkLink.school_id)
+        .outerjoin(confirmed, confirmed.c.link_id == NetworkLink.id)
         .where(active_on(NetworkLink.commissioned_on, NetworkLink.decommissioned_on, day))
         .group_by(NetworkLink.school_id)
         .subquery("links")
     )
 
-    latest = (
-        sa.select(
-            CampusNetwork.school_id, sa.func.max(CampusNetwork.commissioned_on).label("since")
-        )
-        .join(base, base.c.school_id == CampusNetwork.school_id)
-        .where(CampusNetwork.commissioned_on <= day)
-        .group_by(CampusNetwork.school_id)
-        .subquery("latest_campus")
-    )
-    campus = (
+    # The state in force: the latest commissioned on or before the day, per school.
+    ranked = (
         sa.select(
             CampusNetwork.school_id,
             CampusNetwork.architecture,
             CampusNetwork.wireless_coverage,
+            sa.func.row_number()
+            .over(
+                partition_by=CampusNetwork.school_id,
+                order_by=CampusNetwork.commissioned_on.desc(),
+            )
+            .label("recency"),
         )
-        .join(
-            latest,
-            sa.and_(
-                latest.c.school_id == CampusNetwork.school_id,
-                latest.c.since == CampusNetwork.commissioned_on,
-            ),
-        )
+        .join(base, base.c.school_id == CampusNetwork.school_id)
+        .where(CampusNetwork.commissioned_on <= day)
+        .subquery("ranked_campus")
+    )
+    campus = (
+        sa.select(ranked.c.school_id, ranked.c.architecture, ranked.c.wireless_coverage)
+        .where(ranked.c.recency == 1)
         .subquery("campus")
     )
 
@@ -228,7 +252,9 @@ def _meets(
         cols["standard_rooms"] * 1000 >= rooms * permille(rule.classroom_ratio),
     ]
     if rule.wireless is not None:
-        good = [w.value for w, rank in WIRELESS_RANK.items() if rank >= WIRELESS_RANK[rule.wireless]]
+        good = [
+            w.value for w, rank in WIRELESS_RANK.items() if rank >= WIRELESS_RANK[rule.wireless]
+        ]
         conditions.append(cols["wireless"].in_(good))
     if rule.classroom_wired_mbps:
         conditions.append(cols["wired_rooms"] * 1000 >= rooms * permille(rule.classroom_ratio))

@@ -146,7 +146,9 @@ def load_default_plan(session: Session) -> Plan | None:
     if not data or session.scalar(sa.select(Plan.id).where(Plan.code == data["code"])):
         return None
     plan = Plan(
-        code=data["code"], name_zh=data["name_zh"], name_en=data["name_en"],
+        code=data["code"],
+        name_zh=data["name_zh"],
+        name_en=data["name_en"],
         region_code=data["region"],
     )
     for item in data.get("milestones", []):
@@ -242,4 +244,3 @@ def plan_progress(
         "standard": standard.summary(),
         "milestones": rows,
     }
-

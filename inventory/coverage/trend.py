@@ -19,7 +19,7 @@ from inventory.models.base import utcnow
 from inventory.standards.rules import Standard
 
 PROJECTION_MONTHS = 6  # the recent past a projection is fitted on
-MAX_MONTHS = 240
+MAX_MONTHS = 120  # ten years: a point is one report query
 
 
 def month_end(day: date) -> date:
@@ -81,7 +81,7 @@ def recent_line(
 ) -> Line | None:
     """The line through the metric at the last six month ends and today."""
     cursor = previous_month_end(today)
-    days = []
+    days: list[date] = []
     for _ in range(PROJECTION_MONTHS):
         days.insert(0, cursor)
         cursor = previous_month_end(cursor)

@@ -20,6 +20,7 @@ Rollups are kept longer than raw samples, so this answers for the months a trend
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -39,8 +40,17 @@ def uses_live_verdicts(as_of: date, now: datetime) -> bool:
     return as_of >= now.astimezone(UTC).date()
 
 
-def verified_links(standard: Standard, as_of: date, now: datetime) -> sa.Select[tuple[int]]:
-    """Ids of the links verified on ``as_of``, as a subquery (see the module docstring)."""
+def verified_links(
+    standard: Standard,
+    as_of: date,
+    now: datetime,
+    school_ids: sa.Select[Any] | None = None,
+) -> sa.Select[Any]:
+    """Ids of the links verified on ``as_of``, as a subquery (see the module docstring).
+
+    ``school_ids`` narrows the rollups read to the devices of those schools' links (a
+    prefecture's report then reads its own month of rollups, not the province's).
+    """
     rule = standard.verification
     if uses_live_verdicts(as_of, now):
         fresh = now - timedelta(hours=rule.max_poll_age_hours)
@@ -51,7 +61,7 @@ def verified_links(standard: Standard, as_of: date, now: datetime) -> sa.Select[
     window_start = end - timedelta(days=rule.window_days)
     recent_start = end - timedelta(hours=rule.max_poll_age_hours)
 
-    iface = (
+    iface_stmt = (
         sa.select(
             NetworkLink.id.label("link_id"),
             NetworkLink.device_id.label("device_id"),
@@ -66,8 +76,14 @@ def verified_links(standard: Standard, as_of: date, now: datetime) -> sa.Select[
             )
         )
         .group_by(NetworkLink.id, NetworkLink.device_id, NetworkLink.down_mbps)
-        .subquery("link_iface")
     )
+    devices_read: sa.ColumnElement[bool] = sa.true()
+    if school_ids is not None:
+        iface_stmt = iface_stmt.where(NetworkLink.school_id.in_(school_ids))
+        devices_read = HourlyRollup.device_id.in_(
+            sa.select(NetworkLink.device_id).where(NetworkLink.school_id.in_(school_ids))
+        )
+    iface = iface_stmt.subquery("link_iface")
     in_window = sa.and_(HourlyRollup.hour >= window_start, HourlyRollup.hour < end)
     recent = HourlyRollup.hour >= recent_start
     device = (
@@ -76,7 +92,7 @@ def verified_links(standard: Standard, as_of: date, now: datetime) -> sa.Select[
             sa.func.sum(HourlyRollup.samples).label("polls"),
             sa.func.sum(sa.case((recent, HourlyRollup.up_samples), else_=0)).label("recent_ok"),
         )
-        .where(HourlyRollup.if_index == DEVICE_IF_INDEX, in_window)
+        .where(HourlyRollup.if_index == DEVICE_IF_INDEX, in_window, devices_read)
         .group_by(HourlyRollup.device_id)
         .subquery("device_rollup")
     )
@@ -89,7 +105,7 @@ def verified_links(standard: Standard, as_of: date, now: datetime) -> sa.Select[
             sa.func.sum(sa.case((recent, HourlyRollup.up_samples), else_=0)).label("recent_up"),
             sa.func.min(sa.case((recent, HourlyRollup.min_speed_mbps))).label("recent_speed"),
         )
-        .where(HourlyRollup.if_index != DEVICE_IF_INDEX, in_window)
+        .where(HourlyRollup.if_index != DEVICE_IF_INDEX, in_window, devices_read)
         .group_by(HourlyRollup.device_id, HourlyRollup.if_index)
         .subquery("port_rollup")
     )

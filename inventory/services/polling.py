@@ -9,6 +9,7 @@ polled devices carry.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -158,6 +159,25 @@ def vendor_of(sys_object_id: str | None) -> str | None:
     if not sys_object_id or not sys_object_id.startswith(prefix):
         return None
     return VENDORS.get(sys_object_id[len(prefix) :].split(".", 1)[0])
+
+
+# A model number as vendors print it after their name: S5735-L24T4S-A, RG-S2910-24GT4XS-E.
+MODEL = re.compile(r"^[A-Z]{1,5}-?[A-Z]{0,3}\d[\w-]*$")
+
+
+def model_of(vendor: str | None, sys_descr: str | None) -> str | None:
+    """The model in a sysDescr line that starts with the vendor's name ("H3C S5130S-28S-EI"),
+    or in parentheses on such a line; None when no line says it plainly."""
+    if not vendor or not sys_descr:
+        return None
+    for line in sys_descr.splitlines():
+        words = line.replace("(", " ").replace(")", " ").split()
+        if not words or words[0].lower() != vendor.lower():
+            continue
+        for word in words[1:]:
+            if MODEL.match(word):
+                return word[:64]
+    return None
 
 
 @dataclass(frozen=True)
@@ -310,7 +330,8 @@ def record_observations(
                 session.add(current)
                 interfaces[(obs.device_id, reading.if_index)] = current
             _update_interface(current, reading, obs)
-            for key in (reading.name, reading.descr):
+            # The stored names: a poll (not a discovery) reads no names.
+            for key in (current.name, current.descr):
                 if key:
                     by_name.setdefault(key, current)
         if not obs.answered:
@@ -435,10 +456,12 @@ def _rate(
 
 def _discover(session: Session, actor: Actor, device: Device, obs: DeviceObservation) -> None:
     """Fill what staff left empty from what the device says of itself (logged as a change)."""
+    vendor = vendor_of(obs.sys_object_id)
     found = {
         "sys_descr": (obs.sys_descr or "")[:500] or None,
         "sys_object_id": obs.sys_object_id,
-        "vendor": vendor_of(obs.sys_object_id),
+        "vendor": vendor,
+        "model": model_of(device.vendor or vendor, obs.sys_descr),
     }
     changes = {k: v for k, v in found.items() if v and not getattr(device, k)}
     if changes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from datetime import date
 from functools import cache
@@ -62,7 +63,7 @@ class _Checker:
         if value is not None and not (1 <= value <= MAX_MBPS):
             self.fail(f"{path}.{key}", f"must be from 1 to {MAX_MBPS} Mbps")
             return None
-        return value
+        return int(value) if value is not None else None
 
     def share(self, table: dict[str, Any], path: str, key: str) -> float | None:
         value = self.get(table, path, key, (int, float))
@@ -107,7 +108,9 @@ def parse(source: str, known_types: set[str] | None = None) -> Standard:
     try:
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"the standard is not valid TOML: {exc}", {"source": [str(exc)]}) from exc
+        raise InvalidInput(
+            f"the standard is not valid TOML: {exc}", {"source": [str(exc)]}
+        ) from exc
     check = _Checker()
     version = check.text(data, "", "version", 32)
     name_zh = check.text(data, "", "name_zh", 200)
@@ -157,9 +160,8 @@ def parse(source: str, known_types: set[str] | None = None) -> Standard:
         if rule is not None:
             tiers[tier_name] = rule
     for key in tiers_table:
-        if key not in {t.value for t in tiers}:
-            if key not in ("basic", "met", "model"):
-                check.fail(f"tiers.{key}", "unknown tier; the tiers are basic, met, model")
+        if key not in {t.value for t in tiers} and key not in ("basic", "met", "model"):
+            check.fail(f"tiers.{key}", "unknown tier; the tiers are basic, met, model")
     _check_order(check, tiers)
 
     plan = data.get("plan", {})
@@ -254,7 +256,9 @@ def _tier(
             wireless = WirelessCoverage(table["wireless"])
         except (ValueError, TypeError):
             check.fail(f"{path}.wireless", "must be one of none, partial, full")
-    wired = check.mbps(table, path, "classroom_wired_mbps") if "classroom_wired_mbps" in table else None
+    wired = (
+        check.mbps(table, path, "classroom_wired_mbps") if "classroom_wired_mbps" in table else None
+    )
     if uplink is None or ratio is None or not campus:
         return None
     return TierRule(uplink, by_type, frozenset(campus), ratio, wireless, wired)
@@ -264,7 +268,7 @@ def _check_order(check: _Checker, tiers: dict[Tier, TierRule]) -> None:
     """Each tier includes the one before: its thresholds may not be lower."""
     order = [tiers.get(t) for t in (Tier.BASIC, Tier.MET, Tier.MODEL)]
     names = ["basic", "met", "model"]
-    for (low, high), name in zip(zip(order, order[1:], strict=False), names[1:], strict=False):
+    for (low, high), name in zip(itertools.pairwise(order), names[1:], strict=False):
         if low is None or high is None:
             continue
         if high.uplink_mbps < low.uplink_mbps:

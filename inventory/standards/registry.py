@@ -49,7 +49,10 @@ def list_standards(session: Session) -> list[StandardEntry]:
     for index, row in enumerate(stored):
         entries.append(
             StandardEntry(
-                _parsed(row.source), row.source, row.created_by, row.created_at,
+                _parsed(row.source),
+                row.source,
+                row.created_by,
+                row.created_at,
                 index == len(stored) - 1,
             )
         )

@@ -1,0 +1,112 @@
+"""One log line per request: request id (also answered as X-Request-ID), method, path, status,
+duration and user id; as text or as JSON (``LOG_FORMAT``).
+
+Never logged: headers, bodies and query strings (a token or a password can be in any of
+them). The path is logged as routed; ids in it are not secret.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from api import config, metrics
+
+log = logging.getLogger("digicampus.request")
+# A caller's id is kept only if it is plainly an id: it goes into every log line.
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a path with a newline must not forge a log line
+HANDLER_MARK = "_digicampus_handler"
+STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as one JSON object: time, level, logger, message and the extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(
+            (key, value) for key, value in vars(record).items() if key not in STANDARD_ATTRS
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure_logging(app: Flask, stream: Any = None) -> None:
+    """Send every log record to stderr (or ``stream``) in the configured format and level.
+
+    Replaces the handler an earlier app installed, so creating apps never doubles lines.
+    Tests leave logging to pytest.
+    """
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, HANDLER_MARK, False)]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    setattr(handler, HANDLER_MARK, True)
+    if str(app.config["LOG_FORMAT"]).lower() == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(config.log_level(app.config))
+
+
+def _start() -> None:
+    g.request_started = time.perf_counter()
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if CLIENT_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+
+
+def _finish(response: Response) -> Response:
+    started = g.pop("request_started", None)
+    if started is None:  # a request that failed before our first hook ran
+        return response
+    seconds = time.perf_counter() - started
+    request_id: str = g.get("request_id", "")
+    response.headers["X-Request-ID"] = request_id
+    actor = g.get("actor")
+    user_id = actor.user_id if actor is not None else None
+    rule = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
+    metrics.observe_request(request.method, rule, response.status_code, seconds)
+    path = CONTROL.sub("?", request.path)
+    fields = {
+        "request_id": request_id,
+        "method": request.method,
+        "path": path,
+        "status": response.status_code,
+        "duration_ms": round(seconds * 1000, 2),
+        "user_id": user_id,
+    }
+    log.info(
+        "%s %s %s %.1fms user=%s id=%s",
+        request.method,
+        path,
+        response.status_code,
+        seconds * 1000,
+        user_id if user_id is not None else "-",
+        request_id,
+        extra=fields,
+    )
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Time every request, give it an id, log it when it ends; set up logging outside tests."""
+    app.before_request(_start)
+    app.after_request(_finish)
+    if not app.testing:
+        configure_logging(app)
