@@ -171,6 +171,11 @@ MAX_IN_FLIGHT = 64
 # for its whole timeout × tries), so this bound must not bind in a cycle (at 4, 2,500 dead
 # devices made a cycle of 4,500 live ones 23 s longer), only stop a runaway.
 PARKED_PER_PLACE = 16
+# Round trips beyond this shrink the window in proportion (down to MIN_WINDOW places): a
+# full cycle decoding walks while its database thread writes had live agents' replies wait
+# past their timeout with 64 requests out.
+TARGET_RTT = 0.2
+MIN_WINDOW = 4
 INITIAL_PATIENCE = 0.25  # seconds a first request waits before its place is given back
 MIN_PATIENCE = 0.02
 # Encoded var-bind lists kept ready per OID list (a poll GET asks the same OIDs every cycle).
@@ -354,8 +359,15 @@ class _Window:
         self.srtt: float | None = None
         self.rttvar = 0.0
 
+    def limit(self) -> int:
+        """The places open now: all of them while replies come within ``TARGET_RTT``, fewer
+        as round trips grow (the loop is behind: big replies, a busy thread, a loaded CPU)."""
+        if self.srtt is None or self.srtt <= TARGET_RTT:
+            return self.size
+        return max(MIN_WINDOW, min(self.size, int(self.size * TARGET_RTT / self.srtt)))
+
     async def acquire(self) -> None:
-        if self.used < self.size and not self._waiters:
+        if self.used < self.limit() and not self._waiters:
             self.used += 1
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -368,12 +380,15 @@ class _Window:
             raise
 
     def release(self) -> None:
-        while self._waiters:
+        self.used -= 1
+        self._wake()
+
+    def _wake(self) -> None:
+        while self._waiters and self.used < self.limit():
             waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(None)  # the place goes to the next request as it is
-                return
-        self.used -= 1
+                self.used += 1
+                waiter.set_result(None)
 
     def sample(self, rtt: float) -> None:
         if self.srtt is None:
@@ -381,6 +396,7 @@ class _Window:
         else:
             self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
             self.srtt = 0.875 * self.srtt + 0.125 * rtt
+        self._wake()
 
     def patience(self, timeout: float) -> float:
         if self.srtt is None:

@@ -197,9 +197,10 @@ class RegisterResult:
 class SnmpClient(Protocol):
     """An SNMP client bound to one event loop, with targets registered up front.
 
-    Concurrency is the caller's business: keep 50–100 requests in flight per client (one
-    pysnmp engine). Decoding is CPU-bound; beyond ~100 in flight the kernel drops replies
-    and live devices are reported as timeouts — scale with processes, not concurrency.
+    Concurrency is the caller's business: keep 50–100 requests in flight per client.
+    Decoding is CPU-bound; beyond ~100 in flight replies wait past their timeout and live
+    devices are reported as timeouts — scale with processes, not concurrency. (The pysnmp
+    client bounds its v1/v2c requests on the wire itself; SNMPv3 ones it does not.)
 
     For v1/v2c a wrong community gets no reply at all (``timeout``): a caller that wants to
     tell "wrong community" from "down" calls :meth:`probe_v3_engine` after a timeout.

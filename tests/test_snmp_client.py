@@ -711,6 +711,25 @@ def test_the_window_gives_places_back_in_order_and_learns_the_round_trip() -> No
         assert window.patience(0.05) == 0.05  # never beyond the timeout
         window.sample(0.0)
         assert window.patience(1.0) >= client_module.MIN_PATIENCE
+
+        # slow round trips (the loop is behind) close places; fast ones open them again
+        slow = client_module._Window(64)
+        assert slow.limit() == 64
+        for _ in range(30):
+            slow.sample(4 * client_module.TARGET_RTT)
+        assert 15 <= slow.limit() <= 17
+        for _ in range(200):
+            slow.sample(100 * client_module.TARGET_RTT)
+        assert slow.limit() == client_module.MIN_WINDOW
+        for _ in range(slow.limit()):
+            await slow.acquire()
+        late = asyncio.ensure_future(slow.acquire())
+        await asyncio.sleep(0)
+        assert not late.done()  # no place while the round trip is long
+        for _ in range(60):
+            slow.sample(client_module.TARGET_RTT / 10)
+        await asyncio.sleep(0)
+        assert late.done() and slow.limit() == 64  # a fast reply opened the window
         with pytest.raises(ValueError):
             PysnmpClient(max_in_flight=0)
 
