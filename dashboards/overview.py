@@ -43,6 +43,7 @@ def _trend(root: Region, as_of: date, until: date) -> dict[str, Any]:
     """Declared and verified rates month by month, with the plan milestones drawn on them."""
     session, actor, standard = runtime.session(), common.actor(), common.standard()
     start = _months_before(as_of, TREND_MONTHS_BACK)
+    memo: dict[Any, dict[str, Any]] = {}  # both lines come from the same monthly aggregates
     lines = {
         metric: trend.trend(
             session,
@@ -53,6 +54,7 @@ def _trend(root: Region, as_of: date, until: date) -> dict[str, Any]:
             end=until,
             region=root.code,
             now=common.now(),
+            memo=memo,
         )
         for metric in (Metric.DIGITAL_CAMPUS_RATE, Metric.VERIFIED_DIGITAL_CAMPUS_RATE)
     }

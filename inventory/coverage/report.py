@@ -285,8 +285,18 @@ def metric_value(
     as_of: date,
     now: datetime,
     stages: frozenset[Stage] | None = None,
+    memo: dict[Any, dict[str, Any]] | None = None,
 ) -> float | None:
-    """One rate of the counted schools of a subtree on a date (trend points, milestones)."""
+    """One rate of the counted schools of a subtree on a date (trend points, milestones).
+
+    One aggregate yields every metric: a caller asking for several metrics or the same date
+    twice (a trend and its projection) passes a ``memo`` dict that lives for its one call, so
+    each (region, date, stages) is computed once. Nothing is kept beyond that call.
+    """
+    key = (root.code, as_of, stages)
+    if memo is not None and key in memo:
+        value = memo[key][metric]
+        return value if value is None else float(value)
     sel = Selection(
         root.path,
         as_of,
@@ -300,5 +310,8 @@ def metric_value(
     for _code, _stage, counted, values in grouped_counts(session, standard, sel):
         if counted:
             totals.add(values)
-    value = totals.metrics()[metric]
+    metrics = totals.metrics()
+    if memo is not None:
+        memo[key] = metrics
+    value = metrics[metric]
     return value if value is None else float(value)

@@ -78,6 +78,7 @@ def recent_line(
     today: date,
     now: datetime,
     stages: frozenset[Stage] | None,
+    memo: dict[Any, dict[str, Any]] | None = None,
 ) -> Line | None:
     """The line through the metric at the last six month ends and today."""
     cursor = previous_month_end(today)
@@ -89,7 +90,15 @@ def recent_line(
     points = []
     for day in days:
         value = metric_value(
-            session, actor, standard, metric.value, root=root, as_of=day, now=now, stages=stages
+            session,
+            actor,
+            standard,
+            metric.value,
+            root=root,
+            as_of=day,
+            now=now,
+            stages=stages,
+            memo=memo,
         )
         if value is not None:
             points.append((day, value))
@@ -107,9 +116,14 @@ def trend(
     region: str | None = None,
     stages: frozenset[Stage] | None = None,
     now: datetime | None = None,
+    memo: dict[Any, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The metric at each month end from ``start`` to ``end``: computed up to today, projected
-    after (the line of the last six months); the plan milestones on the metric alongside."""
+    after (the line of the last six months); the plan milestones on the metric alongside.
+
+    ``memo`` (see ``metric_value``) lets several trends of one page share their aggregates.
+    """
+    memo = {} if memo is None else memo
     if end < start:
         raise invalid("to", "must not be before from")
     if len(month_ends(start, end)) > MAX_MONTHS:
@@ -123,12 +137,20 @@ def trend(
     for day in month_ends(start, end):
         if day <= today:
             value = metric_value(
-                session, actor, standard, metric.value, root=root, as_of=day, now=now, stages=stages
+                session,
+                actor,
+                standard,
+                metric.value,
+                root=root,
+                as_of=day,
+                now=now,
+                stages=stages,
+                memo=memo,
             )
             points.append({"date": day.isoformat(), "value": value, "projected": False})
             continue
         if not line_done:
-            line = recent_line(session, actor, standard, metric, root, today, now, stages)
+            line = recent_line(session, actor, standard, metric, root, today, now, stages, memo)
             line_done = True
         projected = round(line.at(day), 6) if line is not None else None
         points.append({"date": day.isoformat(), "value": projected, "projected": True})
