@@ -44,12 +44,11 @@ READING_FIELDS: Mapping[str, str] = {
 STATUS_FIELDS = frozenset({"admin_up", "oper_up"})
 TEXT_FIELDS = frozenset({"name", "descr", "alias"})
 IF_STATUS_UP = 1  # ifAdminStatus / ifOperStatus up(1)
-# A request unanswered after this long gives back its concurrency slot: the slots bound the
-# replies waiting to be decoded, and a dead device sends none. Without this, every dead
-# device would hold a slot for its whole timeout and the cycle would grow with the dead.
-PATIENCE_S = 0.25
-# ...but requests still waiting (dead devices, mostly) are bounded too, at this many slots' worth.
-PARKED_PER_SLOT = 16
+# Polls outstanding per unit of concurrency. SNMPv1/v2c requests are shaped on the wire by
+# the client itself (a window of requests awaiting a timely reply, which dead devices leave
+# quickly); the pool only bounds the work outstanding, and SNMPv3 requests, which pysnmp
+# sends unbounded, to ``concurrency`` at a time.
+OUTSTANDING_PER_SLOT = 16
 
 
 @dataclass(frozen=True)
@@ -80,7 +79,16 @@ async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> Device
         oids = profile.poll_oids(job.if_indexes)
         reply = await client.get(key, oids)
         if not reply.ok:
-            return await _failed(client, job, reply, probe)
+            failed = await _failed(client, job, reply, probe)
+            if failed.failure is not PollFailure.AUTH_FAILURE or not _community_based(job.target):
+                return failed
+            # The agent is alive but our GET went unanswered. A wrong community is one cause;
+            # a reply that came too late on a busy machine is another: ask once more.
+            again = await client.get(key, oids)
+            if not again.ok:
+                return failed
+            log.info("device %s answered a second GET after a timeout", key)
+            reply = again
         return _observation(profile, job, reply, reply.values, job.if_indexes)
     finally:
         if probe is not None and not probe.done():
@@ -91,7 +99,12 @@ async def _discover(client: SnmpClient, profile: Profile, job: PollJob) -> Devic
     key = job.target.key
     scalars = await client.get(key, profile.discovery_scalar_oids())
     if not scalars.ok:
-        return await _failed(client, job, scalars, None)
+        failed = await _failed(client, job, scalars, None)
+        if failed.failure is not PollFailure.AUTH_FAILURE or not _community_based(job.target):
+            return failed
+        scalars = await client.get(key, profile.discovery_scalar_oids())  # as in poll_one
+        if not scalars.ok:
+            return failed
     walk = await client.walk(key, profile.discovery_column_oids())
     if not walk.ok:
         return _failure(job, walk, f"interface walk: {walk.detail or walk.failure}")
@@ -204,26 +217,26 @@ async def _guarded(client: SnmpClient, profile: Profile, job: PollJob) -> Device
 
 
 class PollPool:
-    """Bounds polls in flight: ``concurrency`` awaiting their first reply, and the parked.
+    """Bounds polls in flight: ``concurrency`` SNMPv3 polls, 16 times that in all.
 
-    A request still unanswered after ``patience`` seconds frees its slot and waits on. One
-    pool can serve many batches (a cycle claims devices in chunks and feeds them to one pool).
+    A dead SNMPv1/v2c device holds no slot on the wire for its whole timeout (the client's
+    window sees to that), so a cycle does not grow with the dead. One pool can serve many
+    batches (a cycle claims devices in chunks and feeds them to one pool).
     """
 
-    def __init__(self, concurrency: int = 64, patience: float = PATIENCE_S) -> None:
+    def __init__(self, concurrency: int = 64) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        self._slots = asyncio.Semaphore(concurrency)
-        self._outstanding = asyncio.Semaphore(concurrency * PARKED_PER_SLOT)
-        self._patience = patience
+        self._v3 = asyncio.Semaphore(concurrency)
+        self._outstanding = asyncio.Semaphore(concurrency * OUTSTANDING_PER_SLOT)
 
     async def poll(self, client: SnmpClient, profile: Profile, job: PollJob) -> DeviceObservation:
-        """Poll one job when a slot is free."""
+        """Poll one job when the bounds allow."""
         async with self._outstanding:
-            async with self._slots:
-                task = asyncio.ensure_future(_guarded(client, profile, job))
-                await asyncio.wait({task}, timeout=self._patience)
-            return await task
+            if _community_based(job.target):
+                return await _guarded(client, profile, job)
+            async with self._v3:
+                return await _guarded(client, profile, job)
 
 
 async def poll_many(
@@ -232,13 +245,12 @@ async def poll_many(
     jobs: Sequence[PollJob],
     concurrency: int = 64,
     on_done: Callable[[DeviceObservation], None] | None = None,
-    patience: float = PATIENCE_S,
 ) -> list[DeviceObservation]:
     """Poll every job through one ``PollPool``; results in the order of ``jobs``.
 
     ``on_done`` sees each result as soon as it is ready (for batched writes, progress bars).
     """
-    pool = PollPool(concurrency, patience)
+    pool = PollPool(concurrency)
 
     async def run(job: PollJob) -> DeviceObservation:
         observation = await pool.poll(client, profile, job)

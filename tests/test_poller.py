@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
+import threading
 import time
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 from collectors.client import PysnmpClient
 from collectors.poller import PollJob, poll_many, poll_one
 from collectors.profiles import load_profile
+from collectors.simulation import loopback_endpoints
 from inventory.choices import PollFailure, SnmpAuthProtocol, SnmpPrivProtocol
 from inventory.monitoring.observations import DeviceObservation
 from tests.snmp_fixtures import (
@@ -117,7 +121,7 @@ def test_no_credentials(lab: Lab) -> None:
 
 
 def test_dead_devices_do_not_hold_slots(lab: Lab) -> None:
-    """Ten dead devices behind one slot cost about one wait, not ten."""
+    """Ten dead v2c devices cost about one wait, not ten, even with a concurrency of one."""
     dead = [
         PollJob(target(k, lab.dead, community(), timeout=0.5, retries=1), if_indexes=(1,))
         for k in range(1, 11)
@@ -127,14 +131,14 @@ def test_dead_devices_do_not_hold_slots(lab: Lab) -> None:
     async def body(client: PysnmpClient) -> tuple[list[DeviceObservation], float]:
         await client.register([job.target for job in (*dead, live)])
         started = time.monotonic()
-        found = await poll_many(client, PROFILE, [*dead, live], concurrency=1, patience=0.05)
+        found = await poll_many(client, PROFILE, [*dead, live], concurrency=1)
         return found, time.monotonic() - started
 
     observations, elapsed = with_client(body)
     assert [o.failure for o in observations[:-1]] == [PollFailure.TIMEOUT] * 10
     assert observations[-1].answered
     # Each dead device waits 1 s for its GET and 1 s for the SNMPv3 probe that follows.
-    # Holding the one slot for that would take 10 × 2 s; given back after 0.05 s, about 2.5 s.
+    # One at a time that would take 10 × 2 s; side by side, about 2 s.
     assert elapsed < 5
 
 
@@ -169,3 +173,51 @@ def test_poll_one_and_poll_many_agree(lab: Lab) -> None:
 def test_poll_many_rejects_no_concurrency() -> None:
     with pytest.raises(ValueError, match="concurrency"):
         asyncio.run(poll_many(PysnmpClient(), PROFILE, [], concurrency=0))
+
+
+class _LateFirstAnswer:
+    """A UDP relay to a real agent that drops the first datagram it gets: the agent looks
+    alive to SNMPv3 discovery but our first GET goes unanswered, as on a busy machine."""
+
+    def __init__(self, agent: tuple[str, int], endpoint: tuple[str, int]) -> None:
+        self.agent = agent
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(endpoint)
+        self.sock.settimeout(0.1)
+        self.received = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
+            upstream.settimeout(2)
+            while not self.stop.is_set():
+                try:
+                    data, client = self.sock.recvfrom(65535)
+                except TimeoutError:
+                    continue
+                self.received += 1
+                if self.received == 1:
+                    continue
+                upstream.sendto(data, self.agent)
+                with contextlib.suppress(TimeoutError):
+                    self.sock.sendto(upstream.recvfrom(65535)[0], client)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.sock.close()
+
+
+def test_a_late_answer_is_asked_again_not_taken_for_a_wrong_community(lab: Lab) -> None:
+    relay = _LateFirstAnswer(lab.switch, loopback_endpoints(1)[0])
+    try:
+        where = relay.sock.getsockname()
+        job = PollJob(target(1, where, community(), timeout=0.3, retries=0), if_indexes=(1,))
+        [obs] = run_jobs([job])
+    finally:
+        relay.close()
+    assert obs.answered, obs  # GET dropped, the v3 probe answered, the second GET answered
+    assert relay.received == 3
+    assert [i.if_index for i in obs.interfaces] == [1]
