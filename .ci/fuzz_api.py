@@ -93,9 +93,9 @@ def main() -> int:
     )
     bin_dir = Path(sys.executable).parent
     log = (work / "gunicorn.log").open("wb")
+    serve = [str(bin_dir / "gunicorn"), "-c", "python:api.gunicorn_conf", "--workers", "2"]
     server = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "-c", "python:api.gunicorn_conf", "--workers", "2"]
-        + ["--bind", f"127.0.0.1:{port}"],
+        [*serve, "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=log,
