@@ -50,7 +50,6 @@ def configure_logging(app: Flask, stream: Any = None) -> None:
     """Send every log record to stderr (or ``stream``) in the configured format and level.
 
     Replaces the handler an earlier app installed, so creating apps never doubles lines.
-    Tests leave logging to pytest.
     """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, HANDLER_MARK, False)]:
@@ -105,8 +104,10 @@ def _finish(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Time every request, give it an id, log it when it ends; set up logging outside tests."""
+    """Time every request, give it an id, log it when it ends.
+
+    Where the lines go is set by the serving process (api/wsgi.py calls configure_logging),
+    so that command-line tools keep a quiet stderr.
+    """
     app.before_request(_start)
     app.after_request(_finish)
-    if not app.testing:
-        configure_logging(app)
