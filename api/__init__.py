@@ -13,6 +13,7 @@ from api import (
     classrooms,
     cli,
     config,
+    coverage,
     credentials,
     devices,
     docs,
@@ -23,17 +24,21 @@ from api import (
     metrics,
     monitoring,
     networks,
+    plans,
     regions,
+    reports,
     request_log,
     runtime,
     schools,
     security,
     spec,
+    standards,
     users,
 )
 
 RESOURCES = (regions, schools, networks, links, devices, credentials, classrooms, changes, users)
 RESOURCES += (imports, monitoring)  # apart, as the line above is full
+RESOURCES += (standards, coverage, plans, reports)  # coverage (issue 4)
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, production: bool = False) -> Flask:

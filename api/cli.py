@@ -12,7 +12,14 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 
-from api import commands_backup, commands_collect, commands_spreadsheets, commands_users, runtime
+from api import (
+    commands_backup,
+    commands_collect,
+    commands_reports,
+    commands_spreadsheets,
+    commands_users,
+    runtime,
+)
 from inventory import demo, migrate
 from inventory.actor import Actor
 from inventory.choices import UserRole
@@ -186,4 +193,5 @@ def init_app(app: Flask) -> None:
     commands_spreadsheets.register(app)
     commands_collect.register(app)
     commands_backup.register(app)
+    commands_reports.register(app)
     app.cli.add_command(demo_command)

@@ -224,3 +224,74 @@ class OutageCause(StrEnum):
     UNREACHABLE = "unreachable"
     INTERFACE_DOWN = "interface_down"
     SPEED_BELOW_CONTRACT = "speed_below_contract"
+
+
+class Tier(StrEnum):
+    """A school's digital-campus tier, each including the one before (coverage standard)."""
+
+    NONE = "none"
+    BASIC = "basic"
+    MET = "met"
+    MODEL = "model"
+
+    @property
+    def level(self) -> int:
+        """0 (未达标) to 3 (示范), the order of the tiers."""
+        return TIERS.index(self)
+
+
+TIERS = (Tier.NONE, Tier.BASIC, Tier.MET, Tier.MODEL)
+
+
+class Metric(StrEnum):
+    """A coverage rate that trends and plan milestones follow (each a share from 0 to 1)."""
+
+    DIGITAL_CAMPUS_RATE = "digital_campus_rate"
+    VERIFIED_DIGITAL_CAMPUS_RATE = "verified_digital_campus_rate"
+    ALL_FIBRE_RATE = "all_fibre_rate"
+    STANDARD_CLASSROOM_RATE = "standard_classroom_rate"
+    GIGABIT_UPLINK_RATE = "gigabit_uplink_rate"
+
+
+class MilestoneStatus(StrEnum):
+    """Where a milestone stands: met, missed, or (before its date) on track or at risk."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    NO_DATA = "no_data"
+
+
+class SnapshotKind(StrEnum):
+    """Who published a report: a person (or the CLI), or the month-end job."""
+
+    MANUAL = "manual"
+    MONTH_END = "month_end"
+
+
+# Labels of the coverage enums, apart from LABELS: their values ("none", "met") equal values of
+# other enums there, and StrEnum members with equal values are the same dict key.
+TIER_LABELS: dict[Tier, tuple[str, str]] = {
+    Tier.NONE: ("未达标", "not met"),
+    Tier.BASIC: ("基本达标", "basic"),
+    Tier.MET: ("达标", "met"),
+    Tier.MODEL: ("示范", "model"),
+}
+METRIC_LABELS: dict[Metric, tuple[str, str]] = {
+    Metric.DIGITAL_CAMPUS_RATE: ("数字校园覆盖率（申报）", "digital-campus rate (declared)"),
+    Metric.VERIFIED_DIGITAL_CAMPUS_RATE: (
+        "数字校园覆盖率（核验）",
+        "digital-campus rate (verified)",
+    ),
+    Metric.ALL_FIBRE_RATE: ("全光纤校园网比例", "all-fibre campus rate"),
+    Metric.STANDARD_CLASSROOM_RATE: ("标准数字教室比例", "standard-classroom rate"),
+    Metric.GIGABIT_UPLINK_RATE: ("千兆出口比例", "gigabit-uplink rate"),
+}
+MILESTONE_STATUS_LABELS: dict[MilestoneStatus, tuple[str, str]] = {
+    MilestoneStatus.MET: ("已达成", "met"),
+    MilestoneStatus.NOT_MET: ("未达成", "not met"),
+    MilestoneStatus.ON_TRACK: ("进度正常", "on track"),
+    MilestoneStatus.AT_RISK: ("存在风险", "at risk"),
+    MilestoneStatus.NO_DATA: ("无数据", "no data"),
+}

@@ -3,6 +3,7 @@
 from inventory.models.accounts import ApiToken, User
 from inventory.models.audit import ChangeRecord
 from inventory.models.base import Base
+from inventory.models.coverage import Milestone, Plan, ReportSnapshot, StandardVersion
 from inventory.models.network import CampusNetwork, Device, NetworkLink, SnmpCredential
 from inventory.models.polling import (
     Collector,
@@ -29,13 +30,17 @@ __all__ = [
     "HourlyRollup",
     "InterfaceState",
     "LinkVerification",
+    "Milestone",
     "NetworkLink",
     "Outage",
+    "Plan",
     "PollCycle",
     "PollSample",
     "Region",
+    "ReportSnapshot",
     "School",
     "SchoolType",
     "SnmpCredential",
+    "StandardVersion",
     "User",
 ]

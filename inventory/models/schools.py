@@ -85,6 +85,22 @@ class Classroom(Timestamped, Base):
     __table_args__ = (
         sa.UniqueConstraint("school_id", "room_code", name="uq_classroom_school_room"),
         sa.Index("ix_classroom_school_dates", "school_id", "commissioned_on", "decommissioned_on"),
+        # Coverage reads every classroom of a region's schools from this index alone
+        # (PostgreSQL index-only scans): what makes a classroom standard is in it.
+        sa.Index(
+            "ix_classroom_coverage",
+            "school_id",
+            "kind",
+            postgresql_include=[
+                "commissioned_on",
+                "decommissioned_on",
+                "display",
+                "has_teacher_terminal",
+                "has_audio",
+                "wired_mbps",
+                "wireless_mbps",
+            ],
+        ),
     )
 
     @property

@@ -1,0 +1,170 @@
+"""A metric month by month between two dates; months ahead are a linear projection."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from inventory.actor import Actor
+from inventory.choices import Metric, Stage
+from inventory.coverage.report import metric_value, region_in_scope
+from inventory.errors import invalid
+from inventory.models import Milestone, Region
+from inventory.models.base import utcnow
+from inventory.standards.rules import Standard
+
+PROJECTION_MONTHS = 6  # the recent past a projection is fitted on
+MAX_MONTHS = 120  # ten years: a point is one report query
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def previous_month_end(day: date) -> date:
+    """The last day of the month before ``day``'s."""
+    first = day.replace(day=1)
+    return month_end(date.fromordinal(first.toordinal() - 1))
+
+
+def month_ends(start: date, end: date) -> list[date]:
+    """Every month end from ``start``'s month to ``end``'s month."""
+    out = []
+    current = month_end(start)
+    while current <= month_end(end):
+        out.append(current)
+        current = month_end(date.fromordinal(current.toordinal() + 1))
+    return out
+
+
+@dataclass(frozen=True)
+class Line:
+    """A straight line fitted to dated values: value = intercept + slope × day ordinal."""
+
+    slope: float
+    intercept: float
+
+    def at(self, day: date) -> float:
+        """The line's value on ``day``, clipped to a share from 0 to 1."""
+        return min(1.0, max(0.0, self.intercept + self.slope * day.toordinal()))
+
+
+def fit(points: list[tuple[date, float]]) -> Line | None:
+    """Least-squares line through the points (None with fewer than two)."""
+    if len(points) < 2:
+        return None
+    xs = [float(d.toordinal()) for d, _ in points]
+    ys = [v for _, v in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return None
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+    return Line(slope, mean_y - slope * mean_x)
+
+
+def recent_line(
+    session: Session,
+    actor: Actor,
+    standard: Standard,
+    metric: Metric,
+    root: Region,
+    today: date,
+    now: datetime,
+    stages: frozenset[Stage] | None,
+) -> Line | None:
+    """The line through the metric at the last six month ends and today."""
+    cursor = previous_month_end(today)
+    days: list[date] = []
+    for _ in range(PROJECTION_MONTHS):
+        days.insert(0, cursor)
+        cursor = previous_month_end(cursor)
+    days.append(today)
+    points = []
+    for day in days:
+        value = metric_value(
+            session, actor, standard, metric.value, root=root, as_of=day, now=now, stages=stages
+        )
+        if value is not None:
+            points.append((day, value))
+    return fit(points)
+
+
+def trend(
+    session: Session,
+    actor: Actor,
+    standard: Standard,
+    metric: Metric,
+    *,
+    start: date,
+    end: date,
+    region: str | None = None,
+    stages: frozenset[Stage] | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The metric at each month end from ``start`` to ``end``: computed up to today, projected
+    after (the line of the last six months); the plan milestones on the metric alongside."""
+    if end < start:
+        raise invalid("to", "must not be before from")
+    if len(month_ends(start, end)) > MAX_MONTHS:
+        raise invalid("to", f"at most {MAX_MONTHS} months at a time")
+    now = now or utcnow()
+    today = now.astimezone(UTC).date()
+    root = region_in_scope(session, actor, region)
+    points: list[dict[str, Any]] = []
+    line: Line | None = None
+    line_done = False
+    for day in month_ends(start, end):
+        if day <= today:
+            value = metric_value(
+                session, actor, standard, metric.value, root=root, as_of=day, now=now, stages=stages
+            )
+            points.append({"date": day.isoformat(), "value": value, "projected": False})
+            continue
+        if not line_done:
+            line = recent_line(session, actor, standard, metric, root, today, now, stages)
+            line_done = True
+        projected = round(line.at(day), 6) if line is not None else None
+        points.append({"date": day.isoformat(), "value": projected, "projected": True})
+    return {
+        "metric": metric.value,
+        "region": {"code": root.code, "name_zh": root.name_zh, "name_en": root.name_en},
+        "standard": standard.summary(),
+        "stages": sorted(s.value for s in stages) if stages else None,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "points": points,
+        "milestones": milestones_on(session, metric, root, start, end),
+    }
+
+
+def milestones_on(
+    session: Session, metric: Metric, root: Region, start: date, end: date
+) -> list[dict[str, Any]]:
+    """Milestones of any plan on this metric for this region, due between the dates."""
+    rows = session.scalars(
+        sa.select(Milestone)
+        .where(
+            Milestone.metric == metric,
+            Milestone.region_code == root.code,
+            Milestone.due_on >= start,
+            Milestone.due_on <= end,
+        )
+        .order_by(Milestone.due_on, Milestone.id)
+    )
+    return [
+        {
+            "id": m.id,
+            "plan": m.plan.code,
+            "due_on": m.due_on.isoformat(),
+            "value": m.value,
+            "stages": m.stages,
+        }
+        for m in rows
+    ]

@@ -1,0 +1,1 @@
+"""Coverage standards as data: the default standard file, its loader and stored versions."""
