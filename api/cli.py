@@ -30,6 +30,12 @@ from inventory.services import accounts
 DEMO_USER = "demo-admin"
 
 
+class BadConfiguration(click.ClickException):
+    """Settings missing or bad: one line each; exit status 2, as for a bad command line."""
+
+    exit_code = 2
+
+
 def _create_app() -> Flask:
     from api import create_app
     from api.config import ConfigError
@@ -37,7 +43,7 @@ def _create_app() -> Flask:
     try:
         return create_app()
     except ConfigError as exc:
-        raise click.ClickException(
+        raise BadConfiguration(
             "bad configuration:\n" + "\n".join(f"  {line}" for line in exc.problems)
         ) from None
 
