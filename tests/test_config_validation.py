@@ -41,6 +41,10 @@ def test_a_good_configuration_has_no_problem() -> None:
         ),
         ({"DATABASE_URL": "not a url"}, "DIGICAMPUS_DATABASE_URL must be"),
         (
+            {"DATABASE_URL": "postgresql+psycopg2://u:hunter2@db/x"},
+            "DIGICAMPUS_DATABASE_URL must be",
+        ),
+        (
             {"FERNET_KEYS": f"{FERNET_KEY},hunter2-not-a-key"},
             "DIGICAMPUS_FERNET_KEYS: key 2 of 2 is not a Fernet key",
         ),
