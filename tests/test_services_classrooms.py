@@ -89,7 +89,7 @@ def test_create_applies_defaults_and_accepts_stored_enum_strings(
     assert room.display is DisplayKind.INTERACTIVE_PANEL
     assert (room.has_audio, room.has_teacher_terminal, room.has_recording) == (True, False, False)
     assert room.status is Lifecycle.ACTIVE
-    record = session.scalars(sa.select(ChangeRecord)).all()[-1]
+    record = session.scalars(sa.select(ChangeRecord).order_by(ChangeRecord.id)).all()[-1]
     assert (record.action, record.object_type, record.object_id) == (
         ChangeAction.CREATE,
         "classroom",
