@@ -61,7 +61,7 @@ request = function()
   counter = counter + 1
   local school = schools[(counter %% #schools) + 1]
   local body = string.format(
-    '{"room_code": "L%%d-%%d", "kind": "ordinary", "wired_mbps": 1000}', tid, counter)
+    '{"room_code": "L{nonce}-%%d-%%d", "kind": "ordinary", "wired_mbps": 1000}', tid, counter)
   return wrk.format("POST", "/api/v1/schools/" .. school .. "/classrooms", nil, body)
 end
 """
@@ -182,7 +182,7 @@ def main() -> None:
             LUA_RANDOM_PATH % pages,
         ),
         ("get: GET /schools/{code} (random of 500)", LUA_RANDOM_PATH % gets),
-        ("create: POST /schools/{code}/classrooms", LUA_CREATE % quoted),
+        ("create: POST /schools/{code}/classrooms", LUA_CREATE % quoted),  # {nonce}: per run
         (
             "coverage: GET /coverage?region=530000 (province)",
             LUA_RANDOM_PATH % '"/api/v1/coverage?region=530000"',
@@ -202,6 +202,8 @@ def main() -> None:
         results: dict[str, list[dict[str, float]]] = {name: [] for name, _ in cases}
         for round_ in range(args.rounds):
             for name, lua in cases:
+                # Room codes differ from run to run: a repeated one would be a 409.
+                lua = lua.replace("{nonce}", f"{round_}")
                 result = wrk(port, token, lua, args, work)
                 results[name].append(result)
                 print(f"round {round_ + 1} {name}: {result}", flush=True)
