@@ -198,6 +198,6 @@ def init_app(app: Flask) -> None:
     commands_users.register(app)
     commands_spreadsheets.register(app)
     commands_collect.register(app)
-    commands_backup.register(app)
     commands_reports.register(app)
+    commands_backup.register(app)
     app.cli.add_command(demo_command)

@@ -90,9 +90,8 @@ def poll_command(school_code: str | None, device_ids: tuple[int, ...]) -> None:
 def collect_command(name: str | None) -> None:
     """Run the collector: poll on schedule, roll up and prune, until SIGTERM or Ctrl-C."""
     service = collector_service(name)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # Logging is set up by the app (text or JSON); APScheduler's two lines a tick are noise.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
     async def main() -> None:
         stop = asyncio.Event()

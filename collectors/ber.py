@@ -1,10 +1,15 @@
-"""Just enough BER to write two fixed SNMP messages without pysnmp.
+"""Just enough BER to write SNMP requests without pysnmp.
 
-The client sends an SNMPv3 engine-discovery request on a socket of its own, and the simulator
-checks that its agents answer with an SNMPv2c GET; neither needs an SNMP library to write.
+The client sends an SNMPv3 engine-discovery request on a socket of its own, and its v1/v2c
+requests (GET, GETNEXT, GETBULK: a header around a var-bind list of OIDs and NULLs, kept ready
+per OID list); the simulator checks that its agents answer with an SNMPv2c GET. None of these
+needs an SNMP library to write: pyasn1's encoder, through pysnmp, cost more CPU per request
+than decoding the response. Responses are decoded by pysnmp (``collectors.client``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 SEQUENCE = 0x30
 INTEGER = 0x02
@@ -12,7 +17,10 @@ OCTET_STRING = 0x04
 NULL = 0x05
 OBJECT_IDENTIFIER = 0x06
 GET_REQUEST = 0xA0
+GET_NEXT_REQUEST = 0xA1
+GET_BULK_REQUEST = 0xA5
 
+SNMP_V1 = 0
 SNMP_V2C = 1
 SNMP_V3 = 3
 USM = 3
@@ -53,9 +61,34 @@ def oid(dotted: str) -> bytes:
     return tlv(OBJECT_IDENTIFIER, bytes(body))
 
 
+def varbind_list(oids: Sequence[str]) -> bytes:
+    """The VarBindList of a request: each OID with a NULL value."""
+    return tlv(SEQUENCE, b"".join(tlv(SEQUENCE, oid(o) + b"\x05\x00") for o in oids))
+
+
 def get_request_pdu(request_id: int, oids: tuple[str, ...] = ()) -> bytes:
-    varbinds = b"".join(tlv(SEQUENCE, oid(o) + tlv(NULL, b"")) for o in oids)
-    return tlv(GET_REQUEST, integer(request_id) + integer(0) + integer(0) + tlv(SEQUENCE, varbinds))
+    return tlv(GET_REQUEST, integer(request_id) + integer(0) + integer(0) + varbind_list(oids))
+
+
+def community_request(
+    version: int,
+    community: bytes,
+    pdu_type: int,
+    request_id: int,
+    varbinds: bytes,
+    non_repeaters: int = 0,
+    max_repetitions: int = 0,
+) -> bytes:
+    """A v1/v2c request message around an encoded ``varbind_list``.
+
+    For GETBULK the two INTEGERs after the request-id are non-repeaters and max-repetitions;
+    for the other requests they are error-status and error-index, zero.
+    """
+    pdu = tlv(
+        pdu_type,
+        integer(request_id) + integer(non_repeaters) + integer(max_repetitions) + varbinds,
+    )
+    return tlv(SEQUENCE, integer(version) + octets(community) + pdu)
 
 
 def v2c_get(community: bytes, request_id: int, oids: tuple[str, ...]) -> bytes:

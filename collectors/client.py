@@ -4,9 +4,18 @@ How it uses pysnmp (see ../shared/SNMP-NOTES.md for the measurements behind each
 
 * **One engine** for the life of the client, bound to the event loop it first runs on. Using
   the client from another loop raises RuntimeError instead of hanging as pysnmp would.
-* **Targets registered up front** with ``LCD.configure``: pysnmp rebuilds its target lookup
-  table whenever a target is added, so adding them lazily during a cycle is quadratic. Only
-  new or changed targets cost anything; ``unregister`` removes their rows again.
+* **SNMPv1/v2c beside the engine** (``_CommunityChannel``): one socket per address family,
+  each request a header around a var-bind list encoded once per OID list, replies matched by
+  request-id, agent address, version and community and decoded with pysnmp's protocol API
+  (``pysnmp.proto.api``, pyasn1). pysnmp's command generator spent ~3 ms CPU per 17-varbind
+  GET, over half of it building and encoding the request, and 3.5 ms of MIB writes per target
+  registered; a community target now costs only its address at ``register``.
+* **A window on the wire** (``_Window``): at most ``max_in_flight`` v1/v2c requests awaiting
+  a timely reply, and four times that in all, whatever the caller keeps outstanding, with a
+  patience learnt from the round trip so that dead devices give their place back quickly.
+* **SNMPv3 targets registered up front** with ``LCD.configure``: pysnmp rebuilds its target
+  lookup table whenever a target is added, so adding them lazily during a cycle is quadratic.
+  Only new or changed targets cost anything; ``unregister`` removes their rows again.
 * **Numeric OIDs, lookupMib=False**, and each OID's ``ObjectType`` is built once and reused.
 * **SNMPv3 users per (user, agent engine ID)**. pysnmp keys USM users by user name, so two
   devices with the same user name and different keys would make it delete and re-add the
@@ -17,15 +26,20 @@ How it uses pysnmp (see ../shared/SNMP-NOTES.md for the measurements behind each
   are hashed once per (user, keys) (~10 ms each); per engine, keys are only localized.
 * **Failure classes** from pysnmp's errorIndication (see ``Failure``). pysnmp reports a reply
   it cannot decode, and a send that the OS refuses, as a plain timeout; the client watches its
-  socket and reports those as ``malformed`` and ``unreachable`` instead.
+  socket and reports those as ``malformed`` and ``unreachable`` instead (the v1/v2c channel
+  sees both itself).
 
-Concurrency is the caller's: keep 50–100 requests in flight per client. Beyond that the
-CPU-bound decoding falls behind, the kernel drops replies and live devices time out.
+Concurrency is the caller's, bounded for v1/v2c by the window: beyond ~100 requests in
+flight the CPU-bound decoding falls behind and live devices' replies arrive after their
+timeout. SNMPv3 requests go through pysnmp unbounded: keep 50–100 of them in flight.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
+import ipaddress
 import logging
 import random
 import socket
@@ -76,7 +90,7 @@ with warnings.catch_warnings():
         LCD,
         VB_PROCESSOR,
     )
-    from pysnmp.proto import errind, rfc1902  # type: ignore[import-untyped]
+    from pysnmp.proto import api, errind, rfc1902  # type: ignore[import-untyped]
     from pysnmp.proto.mpmod.rfc3412 import SNMPv3Message  # type: ignore[import-untyped]
     from pysnmp.proto.secmod.rfc3414.service import (  # type: ignore[import-untyped]
         UsmSecurityParameters,
@@ -124,6 +138,12 @@ ERROR_CLASSES: tuple[tuple[type[Exception], Failure], ...] = (
     (errind.ReportPduReceived, Failure.AUTH_FAILURE),
     (errind.TooBig, Failure.ERROR_STATUS),
 )
+# The PDU each hlapi command sends, for the v1/v2c requests the client encodes itself.
+PDU_TYPES: dict[Callable[..., Any], int] = {
+    get_cmd: ber.GET_REQUEST,
+    next_cmd: ber.GET_NEXT_REQUEST,
+    bulk_cmd: ber.GET_BULK_REQUEST,
+}
 # After these a v3 device is re-discovered once (its engine ID may have changed).
 REDISCOVER = (errind.UnknownSecurityName, errind.UnknownEngineID)
 
@@ -144,6 +164,22 @@ MAX_CACHED_OIDS = 50_000
 RESOLVE_BATCH = 256
 # SNMPv3 discovery requests in flight during ``register`` (each on a socket of its own).
 DISCOVERY_CONCURRENCY = 256
+# v1/v2c requests on the wire awaiting a timely reply, per client (see ``_Window``): the
+# decoding is CPU-bound, and SNMP-NOTES.md measured timeouts of live agents beyond ~100.
+MAX_IN_FLIGHT = 64
+# Unanswered requests in all, per place in the window: mostly dead devices' (each holds one
+# for its whole timeout × tries), so this bound must not bind in a cycle (at 4, 2,500 dead
+# devices made a cycle of 4,500 live ones 23 s longer), only stop a runaway.
+PARKED_PER_PLACE = 16
+INITIAL_PATIENCE = 0.25  # seconds a first request waits before its place is given back
+MIN_PATIENCE = 0.02
+# Encoded var-bind lists kept ready per OID list (a poll GET asks the same OIDs every cycle).
+MAX_CACHED_REQUESTS = 4096
+# Receive buffer asked for the v1/v2c socket: replies to ~100 requests in flight wait there
+# while the loop decodes (the kernel caps it at net.core.rmem_max).
+RECEIVE_BUFFER = 4 * 2**20
+IP_ADDRESS_TAGS = (rfc1902.IpAddress.tagSet,)  # v1's rfc1155.IpAddress has the same tags
+OPAQUE_TAGS = (rfc1902.Opaque.tagSet,)
 
 
 def _normalize_oid(oid: str) -> str:
@@ -176,9 +212,9 @@ def _value(value: Any) -> OidValue:
         return None
     if isinstance(value, univ.Integer):
         return int(value)
-    if isinstance(value, rfc1902.IpAddress):
+    if isinstance(value, univ.OctetString) and value.tagSet in IP_ADDRESS_TAGS:
         return ".".join(str(b) for b in value.asOctets())
-    if isinstance(value, (rfc1902.Opaque, rfc1902.Bits)):
+    if isinstance(value, rfc1902.Bits) or value.tagSet in OPAQUE_TAGS:
         return "0x" + bytes(value.asOctets()).hex()
     if isinstance(value, univ.OctetString):
         return _text(bytes(value.asOctets()))
@@ -283,6 +319,153 @@ class _Udp6Target(Udp6TransportTarget):  # type: ignore[misc]
 
 
 @dataclass
+class _Pending:
+    """A v1/v2c request waiting for its response: only this agent's, in this version and
+    community, answers it."""
+
+    address: tuple[Any, ...]
+    version: int
+    community: bytes
+    future: asyncio.Future[tuple[int, int, list[Any]]]
+    sent: float = 0.0  # loop time of the first try
+    retried: bool = False  # a reply after a retry says nothing about the round trip
+
+
+class _Window:
+    """How many v1/v2c requests may be on the wire awaiting a reply that should come soon.
+
+    A request holds a place from its first send until it is answered or has waited
+    ``patience()``: a retransmission timeout from the smoothed round trip (RFC 6298), which
+    counts the time a reply waits in the socket while the loop decodes others. A dead device
+    thus gives its place back after a few round trips, not after its whole timeout, and when
+    the process falls behind (replies queue, round trips grow) fewer requests go out instead
+    of more. Requests that gave their place back still count against ``PARKED_PER_PLACE ×
+    size`` in all, so that the replies that may still come can be decoded within a timeout:
+    without both bounds, a caller keeping a thousand requests outstanding on a loaded machine
+    made live agents' replies wait in the socket past their timeout, and the retries and
+    probes that followed made it worse (4,273 of 4,500 live devices failed, see RESULTS.md).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.outstanding = asyncio.Semaphore(size * PARKED_PER_PLACE)
+        self.used = 0
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self.srtt: float | None = None
+        self.rttvar = 0.0
+
+    async def acquire(self) -> None:
+        if self.used < self.size and not self._waiters:
+            self.used += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # granted just as we were cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the place goes to the next request as it is
+                return
+        self.used -= 1
+
+    def sample(self, rtt: float) -> None:
+        if self.srtt is None:
+            self.srtt, self.rttvar = rtt, rtt / 2
+        else:
+            self.rttvar = 0.75 * self.rttvar + 0.25 * abs(self.srtt - rtt)
+            self.srtt = 0.875 * self.srtt + 0.125 * rtt
+
+    def patience(self, timeout: float) -> float:
+        if self.srtt is None:
+            return min(timeout, INITIAL_PATIENCE)
+        return min(timeout, max(MIN_PATIENCE, self.srtt + 4 * self.rttvar))
+
+
+class _CommunityChannel(asyncio.DatagramProtocol):
+    """SNMPv1/v2c requests on one UDP socket per address family, beside pysnmp's engine.
+
+    pysnmp's command generator costs ~3 ms CPU per 17-varbind GET, most of it building and
+    BER-encoding the request PDU (pyasn1 clones every var-bind) and routing it through its
+    message and security models, and it needs ~3.5 ms of MIB writes per target registered.
+    A community request needs none of that: the request is a header around a var-bind list
+    encoded once per OID list (``collectors.ber``), responses are matched by request-id,
+    agent address, version and community, and decoded with pysnmp's protocol API (pyasn1).
+    SNMPv3 (USM keys, engine discovery, time windows) stays with pysnmp's engine.
+    """
+
+    def __init__(self, window: _Window | None = None) -> None:
+        self.window = window
+        self.transport: asyncio.DatagramTransport | None = None
+        self.pending: dict[int, _Pending] = {}
+        self.undecodable: dict[tuple[Any, ...], int] = {}  # by agent address, ever
+        self.send_error: Exception | None = None
+        self._next_id = random.randrange(1, 2**31 - 1)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+
+    def error_received(self, exc: Exception) -> None:  # asyncio: sendto() failed
+        self.send_error = exc
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        for pending in self.pending.values():
+            if not pending.future.done():
+                pending.future.cancel()
+        self.pending.clear()
+
+    def request_id(self) -> int:
+        """A request-id no request in flight has (1 … 2³¹−1)."""
+        while True:
+            self._next_id = self._next_id % (2**31 - 1) + 1
+            if self._next_id not in self.pending:
+                return self._next_id
+
+    def datagram_received(self, data: bytes, addr: Any) -> None:
+        address = tuple(addr)[:2]
+        try:
+            version = int(api.decodeMessageVersion(data))
+            module = api.PROTOCOL_MODULES[version]
+            message, _ = ber_decoder.decode(data, asn1Spec=module.Message())
+            pdu = module.apiMessage.get_pdu(message)
+            request_id = int(module.apiPDU.get_request_id(pdu))
+        except Exception:  # pyasn1 lets some garbage escape as TypeError & co.
+            self.undecodable[address] = self.undecodable.get(address, 0) + 1
+            log.debug("undecodable datagram from %s", address)
+            return
+        pending = self.pending.get(request_id)
+        if (
+            pending is None  # a late reply to a request given up on
+            or pending.address != address
+            or pending.version != version
+            or not isinstance(pdu, module.GetResponsePDU)
+            or bytes(module.apiMessage.get_community(message)) != pending.community
+        ):
+            return
+        del self.pending[request_id]
+        if not pending.retried and self.window is not None:
+            self.window.sample(asyncio.get_running_loop().time() - pending.sent)
+        if not pending.future.done():
+            pending.future.set_result(
+                (
+                    int(module.apiPDU.get_error_status(pdu)),
+                    int(module.apiPDU.get_error_index(pdu, muteErrors=True)),
+                    module.apiPDU.get_varbinds(pdu),
+                )
+            )
+
+
+@dataclass
 class _Ref:
     """A pysnmp registration shared by targets, with how many use it."""
 
@@ -303,6 +486,7 @@ class _Entry:
     addr_key: tuple[Any, ...] | None = None  # into PysnmpClient._addr
     engine_id: bytes | None = None  # v3: the agent's snmpEngineID once discovered
     engine_key: tuple[Any, ...] | None = None  # into PysnmpClient._engine_users
+    community: bytes | None = None  # v1/v2c: sent by the client's own channel, not pysnmp
     secrets: tuple[str, ...] = ()
 
     @property
@@ -326,7 +510,10 @@ class _Problem:
 class PysnmpClient:
     """``SnmpClient`` on one pysnmp 7 asyncio engine (see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self._window = _Window(max_in_flight)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._engine: Any = None
         self._observer: _Observer | None = None
@@ -341,6 +528,8 @@ class PysnmpClient:
         self._addr: dict[tuple[Any, ...], _Ref] = {}  # LCD transport key → target address row
         self._object_types: dict[str, Any] = {}
         self._next_index = 0
+        self._channels: dict[int, _CommunityChannel] = {}  # by address family
+        self._varbinds: dict[tuple[str, ...], bytes] = {}
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -367,6 +556,11 @@ class PysnmpClient:
         if self._closed:
             return
         self._closed = True
+        for channel in self._channels.values():
+            if channel.transport is not None:
+                channel.transport.close()
+        self._channels.clear()
+        self._varbinds.clear()
         if self._engine is not None:
             self._engine.close_dispatcher()
         self._entries.clear()
@@ -404,8 +598,10 @@ class PysnmpClient:
         configured = []
         for n, (target, transport) in enumerate(zip(todo, transports, strict=True)):
             if n and not n % 100:
-                await asyncio.sleep(0)  # ~3 ms of pysnmp MIB writes each: let the loop run
+                await asyncio.sleep(0)  # v3: ~3 ms of pysnmp MIB writes each: let the loop run
             entry = self._configure(engine, target, transport)
+            if entry.community is not None and entry.address is not None:
+                await self._channel(entry.address)
             old = self._entries.get(target.key)
             self._entries[target.key] = entry
             if old is not None:
@@ -421,10 +617,26 @@ class PysnmpClient:
             log.debug("SNMP targets registered: %s", result)
         return result
 
+    async def _channel(self, address: tuple[Any, ...]) -> _CommunityChannel:
+        """The v1/v2c socket for this address's family, opened on first use."""
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        channel = self._channels.get(family)
+        if channel is None:
+            channel = self._channels[family] = _CommunityChannel(self._window)
+            loop = asyncio.get_running_loop()
+            try:
+                await loop.create_datagram_endpoint(lambda: channel, family=family)
+            except BaseException:
+                del self._channels[family]
+                raise
+        return channel
+
     async def _transport_for(self, target: Target) -> Any:
-        """The resolved transport target, or a string saying why there is none."""
+        """The resolved transport target (v1/v2c: the address), or why there is none."""
         if target.credentials is None:
             return None
+        if target.credentials.version is not SnmpVersion.V3:
+            return await self._resolve(target)
         cls = _Udp6Target if ":" in target.host else _UdpTarget
         try:
             return await cls.create(
@@ -433,6 +645,22 @@ class PysnmpClient:
         except PySnmpError:
             return f"cannot resolve {target.host!r}"
 
+    @staticmethod
+    async def _resolve(target: Target) -> tuple[str, int] | str:
+        """(address, port) as the socket reports replies' sources, or why not."""
+        with contextlib.suppress(ValueError):
+            return str(ipaddress.ip_address(target.host)), target.port
+        family = socket.AF_INET6 if ":" in target.host else socket.AF_INET
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(
+                target.host, target.port, family=family, type=socket.SOCK_DGRAM
+            )
+        except (OSError, UnicodeError):
+            found = []
+        if not found:
+            return f"cannot resolve {target.host!r}"
+        return str(found[0][4][0]), int(found[0][4][1])
+
     def _configure(self, engine: Any, target: Target, transport: Any) -> _Entry:
         creds = target.credentials
         if creds is None:
@@ -440,6 +668,11 @@ class PysnmpClient:
         entry = _Entry(target, secrets=creds.secrets())
         if isinstance(transport, str):
             entry.unusable = (Failure.UNREACHABLE, transport)
+            return entry
+        if creds.version is not SnmpVersion.V3:
+            assert creds.community is not None
+            entry.address = transport
+            entry.community = creds.community.encode()
             return entry
         entry.transport = transport
         entry.address = tuple(transport.transport_address)[:2]
@@ -731,7 +964,9 @@ class PysnmpClient:
     async def _request(
         self, entry: _Entry, command: Callable[..., Any], oids: Sequence[str], *head: int
     ) -> tuple[int, int, Sequence[Any]] | _Problem:
-        """One pysnmp command: (errorStatus, errorIndex, var-binds), or the failure."""
+        """One request: (errorStatus, errorIndex, var-binds), or the failure."""
+        if entry.community is not None:
+            return await self._community_request(entry, PDU_TYPES[command], oids, *head)
         assert self._observer is not None and entry.address is not None
         mark = self._observer.mark(entry.address)
         var_binds = [self._object_type(oid) for oid in oids]
@@ -752,6 +987,109 @@ class PysnmpClient:
         if indication:
             return self._classify(entry, indication, mark)
         return int(status), int(index), answer
+
+    def _encoded_varbinds(self, oids: Sequence[str], pdu_type: int) -> bytes:
+        if pdu_type != ber.GET_REQUEST:  # a walk's next OIDs are new each time
+            return ber.varbind_list(oids)
+        key = tuple(oids)
+        varbinds = self._varbinds.get(key)
+        if varbinds is None:
+            varbinds = ber.varbind_list(oids)
+            if len(self._varbinds) < MAX_CACHED_REQUESTS:
+                self._varbinds[key] = varbinds
+        return varbinds
+
+    async def _community_request(
+        self,
+        entry: _Entry,
+        pdu_type: int,
+        oids: Sequence[str],
+        non_repeaters: int = 0,
+        max_repetitions: int = 0,
+    ) -> tuple[int, int, Sequence[Any]] | _Problem:
+        """A v1/v2c request on the client's own channel (see ``_CommunityChannel``)."""
+        assert entry.address is not None and entry.community is not None
+        channel = await self._channel(entry.address)
+        version = ber.SNMP_V1 if entry.v1 else ber.SNMP_V2C
+        request_id = channel.request_id()
+        packet = ber.community_request(
+            version,
+            entry.community,
+            pdu_type,
+            request_id,
+            self._encoded_varbinds(oids, pdu_type),
+            non_repeaters,
+            max_repetitions,
+        )
+        future: asyncio.Future[tuple[int, int, list[Any]]] = (
+            asyncio.get_running_loop().create_future()
+        )
+        pending = _Pending(entry.address, version, entry.community, future)
+        window = self._window
+        async with window.outstanding:
+            return await self._exchange(entry, channel, request_id, pending, packet)
+
+    async def _exchange(
+        self,
+        entry: _Entry,
+        channel: _CommunityChannel,
+        request_id: int,
+        pending: _Pending,
+        packet: bytes,
+    ) -> tuple[int, int, Sequence[Any]] | _Problem:
+        """Send a v1/v2c request and its retries; wait within the window's bounds."""
+        assert entry.address is not None and channel.transport is not None
+        target, window, transport, future = (
+            entry.target,
+            self._window,
+            channel.transport,
+            pending.future,
+        )
+        await window.acquire()
+        holding = True
+        loop = asyncio.get_running_loop()
+        channel.pending[request_id] = pending
+        garbage = channel.undecodable.get(entry.address, 0)
+        try:
+            for attempt in range(target.retries + 1):
+                channel.send_error = None
+                if attempt:
+                    pending.retried = True
+                else:
+                    pending.sent = loop.time()
+                transport.sendto(packet, entry.address)
+                if channel.send_error is not None:
+                    error = channel.send_error
+                    reason = getattr(error, "strerror", None) or type(error).__name__
+                    return _Problem(Failure.UNREACHABLE, f"cannot send to {target.host}: {reason}")
+                waited = 0.0
+                if holding:
+                    waited = window.patience(target.timeout)
+                    await asyncio.wait((future,), timeout=waited)
+                    if not future.done():
+                        holding = False
+                        window.release()  # probably dead: wait on without a place
+                if not future.done():
+                    await asyncio.wait((future,), timeout=target.timeout - waited)
+                if future.done():
+                    return future.result()
+        finally:
+            if holding:
+                window.release()
+            if (
+                channel.pending.get(request_id) is not None
+                and channel.pending[request_id].future is future
+            ):
+                del channel.pending[request_id]
+            if not future.done():
+                future.cancel()
+        undecodable = channel.undecodable.get(entry.address, 0) - garbage
+        if undecodable:
+            return _Problem(
+                Failure.MALFORMED,
+                f"no reply decoded: {undecodable} datagrams from the agent were not SNMP",
+            )
+        return _Problem(Failure.TIMEOUT, self._timeout_detail(target, "request"))
 
     def _classify(self, entry: _Entry, indication: Any, mark: tuple[int, int, int]) -> _Problem:
         assert self._observer is not None and entry.address is not None

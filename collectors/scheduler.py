@@ -6,7 +6,8 @@ Two job stores, on purpose:
   Every collector process must run them, so they cannot live in a store the processes share
   (APScheduler 3 would hand each run to one of them only).
 * ``default`` (the ``apscheduler_jobs`` table of the inventory database) holds the
-  maintenance jobs — hourly rollups, retention, and any job added with ``add_shared_job``.
+  maintenance jobs — hourly rollups, retention, the month-end coverage report, and any job
+  added with ``add_shared_job``.
   Whichever collector gets to a run first does it; the jobs are idempotent, so the rare
   double run APScheduler allows among several processes changes nothing.
 
@@ -35,6 +36,7 @@ from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
 from collectors.settings import CollectorConfig
 from collectors.webhooks import WebhookNotifier
+from inventory.coverage import snapshots
 from inventory.models.base import utcnow
 from inventory.secretbox import SecretBox
 from inventory.services import polling
@@ -122,6 +124,16 @@ class CollectorService:
         scheduler.add_job(
             prune, "cron", hour=3, minute=17, id="prune", replace_existing=True, jobstore="default"
         )
+        # Daily, so a missed month end is caught up; the report waits for the last polls.
+        scheduler.add_job(
+            publish_reports,
+            "cron",
+            hour=0,
+            minute=40,
+            id="publish_reports",
+            replace_existing=True,
+            jobstore="default",
+        )
         for job_id, func, trigger in self._shared_jobs:
             scheduler.add_job(func, id=job_id, replace_existing=True, jobstore="default", **trigger)
         _running = self
@@ -197,6 +209,15 @@ async def prune() -> None:
     keep = _service().config.retention
     deleted = await asyncio.to_thread(_in_session, lambda s: polling.prune(s, utcnow(), keep))
     log.info("retention: deleted %s", deleted)
+
+
+async def publish_reports() -> None:
+    """Publish last month's coverage report if nobody has (idempotent)."""
+    snapshot = await asyncio.to_thread(
+        _in_session, lambda s: snapshots.publish_month_end(s, utcnow())
+    )
+    if snapshot is not None:
+        log.info("published the coverage report as of %s (id %s)", snapshot.as_of, snapshot.id)
 
 
 async def run_until(service: CollectorService, stop: asyncio.Event) -> None:

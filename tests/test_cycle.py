@@ -277,7 +277,7 @@ def test_one_cycle_polls_every_device_and_classifies_each(
     }
     found = session.get(Device, network["slow"])
     assert found is not None
-    assert (found.vendor, found.sys_descr) == ("H3C", "H3C S5130 gateway")
+    assert (found.vendor, found.model, found.sys_descr) == ("H3C", "S5130", "H3C S5130 gateway")
 
     outages = {
         (o.device_id, o.link_id, o.cause): o.detail

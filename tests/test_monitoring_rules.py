@@ -10,6 +10,7 @@ import pytest
 from inventory.monitoring.availability import Interval, availability, outage_time
 from inventory.monitoring.rates import COUNTER64, CounterReading, elapsed_seconds, octet_rate_bps
 from inventory.monitoring.verification import LinkObservation, verify_uplink
+from inventory.services import polling
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 FIVE_MIN = timedelta(minutes=5)
@@ -125,3 +126,30 @@ def test_slow_reason_carries_both_speeds() -> None:
     assert verify_uplink(1000, slow, NOW).reasons == [
         ("slow", {"measured_mbps": 100, "contracted_mbps": 1000})
     ]
+
+
+@pytest.mark.parametrize(
+    ("vendor", "descr", "model"),
+    [
+        (
+            "H3C",
+            "H3C Comware Platform Software, Version 7.1.070\r\nH3C S5130S-28S-EI",
+            "S5130S-28S-EI",
+        ),
+        ("Huawei", "Huawei S5735-L24T4S-A 汇聚交换机, V200R022", "S5735-L24T4S-A"),
+        (
+            "Ruijie",
+            "Ruijie Full Gigabit Access Switch(RG-S2910-24GT4XS-E) By Ruijie",
+            "RG-S2910-24GT4XS-E",
+        ),
+        (
+            "Huawei",
+            "Huawei Versatile Routing Platform Software\nVRP (R) software, Version 8.180",
+            None,
+        ),
+        ("ZTE", "Linux gw 5.10", None),
+        (None, "H3C S5130", None),
+    ],
+)
+def test_model_from_sys_descr(vendor: str | None, descr: str, model: str | None) -> None:
+    assert polling.model_of(vendor, descr) == model

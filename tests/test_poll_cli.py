@@ -19,8 +19,9 @@ from collectors import scheduler
 from collectors.scheduler import BackgroundCollector
 from inventory import migrate
 from inventory.actor import Actor
+from inventory.choices import SnapshotKind
 from inventory.db import make_sessionmaker
-from inventory.models import Collector, DeviceState
+from inventory.models import Collector, DeviceState, ReportSnapshot
 from inventory.services import credentials, devices, schools
 from tests.conftest import COUNTY, FERNET_KEY
 from tests.snmp_fixtures import COMMUNITY, Lab, lab_fixture  # noqa: F401  (the lab fixture)
@@ -152,10 +153,12 @@ def test_the_embedded_collector_polls_and_runs_the_maintenance_jobs(
             time.sleep(0.2)
         assert polled == 2
         # The shared jobs run on the collector's loop like the scheduler would run them.
-        for job in (scheduler.rollup, scheduler.prune):
+        for job in (scheduler.rollup, scheduler.prune, scheduler.publish_reports):
             asyncio.run_coroutine_threadsafe(job(), background.loop).result(30)
     finally:
         background.stop()
     with sessions() as db:
         stopped = db.scalar(sa.select(Collector.stopped_at).where(Collector.name == "embedded"))
+        published = db.scalars(sa.select(ReportSnapshot)).all()
     assert stopped is not None
+    assert [s.kind for s in published] == [SnapshotKind.MONTH_END]

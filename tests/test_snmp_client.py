@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import socket
+import threading
 import time
 from typing import Any
 
@@ -401,7 +403,8 @@ def test_unregister_and_change_targets(lab: Lab) -> None:
         assert client.unregister([1, 2, 3]) == 2
         assert client.keys() == frozenset()
         assert {name: len(lcd[name]) for name in ("auth", "addr")} == {"auth": 0, "addr": 0}
-        assert rows == {"auth": 3, "addr": 2}  # community, v3 user twice (keys, engine); 2 rows
+        # the v3 user twice (keys, engine) and its address row; v1/v2c targets have no rows
+        assert rows == {"auth": 2, "addr": 1}
         with pytest.raises(KeyError):
             await client.get(1, SYSTEM)
         # back again, then with another community: the old one is dropped
@@ -411,7 +414,7 @@ def test_unregister_and_change_targets(lab: Lab) -> None:
         result = await client.register([target(1, lab.switch, wrong, timeout=0.2, retries=0)])
         assert result.changed == 1
         assert (await client.get(1, SYSTEM)).failure is Failure.TIMEOUT
-        assert len(lcd["auth"]) == 3  # the new community and the v3 user's two registrations
+        assert len(lcd["auth"]) == 2  # the v3 user's two registrations
 
     with_client(body)
 
@@ -592,3 +595,123 @@ def test_a_client_belongs_to_the_event_loop_it_first_ran_on(lab: Lab) -> None:
         loop.close()
     with pytest.raises(RuntimeError, match="closed"):
         asyncio.run(client.get(1, SYSTEM))
+
+
+def _community_at(message: bytes) -> tuple[int, int]:
+    """Where the community of a v1/v2c message starts and ends (short lengths)."""
+    at = 2 + (message[1] & 0x7F if message[1] & 0x80 else 0) + 3  # after INTEGER version
+    return at + 2, at + 2 + message[at + 1]
+
+
+class _Impostors:
+    """An agent that answers each request with replies that are not quite ours.
+
+    Each reply is the request turned into a response (every value NULL): from the wrong
+    community, in SNMPv1, as a GetRequest, and from another address; with ``honest`` the
+    right response follows after 0.3 s.
+    """
+
+    def __init__(self, host: str, other: str) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.sock.settimeout(0.1)
+        self.other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.other.bind((other, 0))
+        self.endpoint: tuple[str, int] = self.sock.getsockname()
+        self.honest = False
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+
+    def serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                request, peer = self.sock.recvfrom(65535)
+            except TimeoutError:
+                continue
+            start, at = _community_at(request)
+            response = request[:at] + b"\xa2" + request[at + 1 :]  # the PDU follows
+            wrong = b"x" * (at - start)
+            self.sock.sendto(response[:start] + wrong + response[at:], peer)
+            self.sock.sendto(response[:4] + b"\x00" + response[5:], peer)  # version 1
+            self.sock.sendto(request, peer)  # not a response
+            self.other.sendto(response, peer)  # from another address
+            if self.honest:
+                time.sleep(0.3)
+                self.sock.sendto(response, peer)
+
+    def __enter__(self) -> _Impostors:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
+        self.other.close()
+
+
+def test_v2c_replies_are_matched_by_agent_version_community_and_request_id() -> None:
+    host, other = (h for h, _ in loopback_endpoints(2))
+    with _Impostors(host, other) as agent:
+
+        async def body(client: PysnmpClient) -> tuple[PollReply, PollReply]:
+            await client.register([target(1, agent.endpoint, community(), timeout=0.5)])
+            fooled = await client.get(1, SYSTEM)
+            agent.honest = True
+            return fooled, await client.get(1, SYSTEM)
+
+        fooled, answered = with_client(body)
+    assert fooled.failure is Failure.TIMEOUT, fooled  # every impostor ignored
+    assert answered.ok and answered.values == dict.fromkeys(SYSTEM), answered
+    assert 0.3 <= answered.elapsed < 1.0
+
+
+def test_many_outstanding_requests_to_a_slow_agent_do_not_time_out(lab: Lab) -> None:
+    """snmpsim answers ~200 GETs a second: 600 requests at once would wait ~3 s for their
+    replies, beyond timeout × tries; the client's window sends only what can be answered."""
+
+    async def main() -> list[PollReply]:
+        client = PysnmpClient(max_in_flight=8)
+        try:
+            await client.register([target(1, lab.switch, community(), timeout=1.0, retries=1)])
+            return list(await asyncio.gather(*(client.get(1, SYSTEM) for _ in range(600))))
+        finally:
+            await client.close()
+
+    replies = asyncio.run(main())
+    assert all(reply.ok for reply in replies), {r.failure for r in replies}
+
+
+def test_the_window_gives_places_back_in_order_and_learns_the_round_trip() -> None:
+    async def main() -> None:
+        window = client_module._Window(2)
+        assert window.patience(1.0) == client_module.INITIAL_PATIENCE
+        await window.acquire()
+        await window.acquire()
+        order: list[int] = []
+
+        async def wait(n: int) -> None:
+            await window.acquire()
+            order.append(n)
+
+        waiters = [asyncio.ensure_future(wait(n)) for n in range(3)]
+        await asyncio.sleep(0)
+        waiters[1].cancel()  # a cancelled waiter gets no place and loses none
+        window.release()
+        await asyncio.sleep(0)
+        window.release()
+        await asyncio.gather(*waiters, return_exceptions=True)
+        assert order == [0, 2] and window.used == 2
+        window.release()
+        window.release()
+        assert window.used == 0
+        for _ in range(50):
+            window.sample(0.1)
+        assert 0.1 <= window.patience(1.0) < 0.12  # steady round trips: little variance
+        assert window.patience(0.05) == 0.05  # never beyond the timeout
+        window.sample(0.0)
+        assert window.patience(1.0) >= client_module.MIN_PATIENCE
+        with pytest.raises(ValueError):
+            PysnmpClient(max_in_flight=0)
+
+    asyncio.run(main())

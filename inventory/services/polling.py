@@ -9,6 +9,7 @@ polled devices carry.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from inventory.actor import Actor
@@ -159,6 +161,25 @@ def vendor_of(sys_object_id: str | None) -> str | None:
     return VENDORS.get(sys_object_id[len(prefix) :].split(".", 1)[0])
 
 
+# A model number as vendors print it after their name: S5735-L24T4S-A, RG-S2910-24GT4XS-E.
+MODEL = re.compile(r"^[A-Z]{1,5}-?[A-Z]{0,3}\d[\w-]*$")
+
+
+def model_of(vendor: str | None, sys_descr: str | None) -> str | None:
+    """The model in a sysDescr line that starts with the vendor's name ("H3C S5130S-28S-EI"),
+    or in parentheses on such a line; None when no line says it plainly."""
+    if not vendor or not sys_descr:
+        return None
+    for line in sys_descr.splitlines():
+        words = line.replace("(", " ").replace(")", " ").split()
+        if not words or words[0].lower() != vendor.lower():
+            continue
+        for word in words[1:]:
+            if MODEL.match(word):
+                return word[:64]
+    return None
+
+
 @dataclass(frozen=True)
 class StateChange:
     """An outage that began (``down``) or ended (``up``): what a webhook is told."""
@@ -220,10 +241,16 @@ def record_observations(
         (i.device_id, i.if_index): i
         for i in session.scalars(sa.select(InterfaceState).where(InterfaceState.device_id.in_(ids)))
     }
-    devices = {d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_(ids)))}
+    # Without their joined relationships (school, credential, device): none is needed here.
+    plain = orm.lazyload("*")
+    devices = {
+        d.id: d for d in session.scalars(sa.select(Device).where(Device.id.in_(ids)).options(plain))
+    }
     links_by_device: dict[int, list[NetworkLink]] = defaultdict(list)
     for link in session.scalars(
-        sa.select(NetworkLink).where(
+        sa.select(NetworkLink)
+        .options(plain)
+        .where(
             NetworkLink.device_id.in_(ids),
             sa.or_(
                 NetworkLink.decommissioned_on.is_(None), NetworkLink.decommissioned_on > now.date()
@@ -428,10 +455,12 @@ def _rate(
 
 def _discover(session: Session, actor: Actor, device: Device, obs: DeviceObservation) -> None:
     """Fill what staff left empty from what the device says of itself (logged as a change)."""
+    vendor = vendor_of(obs.sys_object_id)
     found = {
         "sys_descr": (obs.sys_descr or "")[:500] or None,
         "sys_object_id": obs.sys_object_id,
-        "vendor": vendor_of(obs.sys_object_id),
+        "vendor": vendor,
+        "model": model_of(device.vendor or vendor, obs.sys_descr),
     }
     changes = {k: v for k, v in found.items() if v and not getattr(device, k)}
     if changes:
