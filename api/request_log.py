@@ -50,6 +50,7 @@ def configure_logging(app: Flask, stream: Any = None) -> None:
     """Send every log record to stderr (or ``stream``) in the configured format and level.
 
     Replaces the handler an earlier app installed, so creating apps never doubles lines.
+    Tests leave logging to pytest.
     """
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, HANDLER_MARK, False)]:
@@ -104,10 +105,9 @@ def _finish(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Time every request, give it an id, log it when it ends.
-
-    Where the lines go is set by the serving process (api/wsgi.py calls configure_logging),
-    so that command-line tools keep a quiet stderr.
-    """
+    """Time every request, give it an id, log it when it ends; outside tests, send every
+    process's log records (web workers, ``digicampus collect``, …) to stderr as configured."""
     app.before_request(_start)
     app.after_request(_finish)
+    if not app.testing:
+        configure_logging(app)

@@ -10,7 +10,6 @@ import sys
 
 from api import create_app
 from api.config import ConfigError
-from api.request_log import configure_logging
 
 try:
     app = create_app(production=True)
@@ -18,5 +17,3 @@ except ConfigError as exc:
     for problem in exc.problems:
         print(f"digicampus: configuration error: {problem}", file=sys.stderr)
     raise SystemExit(3) from None
-
-configure_logging(app)
