@@ -38,6 +38,12 @@ DEMO_USER = "demo-admin"
 DEMO_COLLECTOR = {"COLLECTOR_CONCURRENCY": 8, "COLLECTOR_TIMEOUT_S": 2.0}
 
 
+class BadConfiguration(click.ClickException):
+    """Settings missing or bad: one line each; exit status 2, as for a bad command line."""
+
+    exit_code = 2
+
+
 def _create_app() -> Flask:
     from api import create_app
     from api.config import ConfigError
@@ -45,7 +51,7 @@ def _create_app() -> Flask:
     try:
         return create_app()
     except ConfigError as exc:
-        raise click.ClickException(
+        raise BadConfiguration(
             "bad configuration:\n" + "\n".join(f"  {line}" for line in exc.problems)
         ) from None
 

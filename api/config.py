@@ -149,10 +149,12 @@ def _check_database_url(url: Any) -> list[str]:
     if not url:
         return []  # the instance folder's SQLite file
     try:
-        backend = sa.engine.make_url(url).get_backend_name() if isinstance(url, str) else None
+        parsed = sa.engine.make_url(url) if isinstance(url, str) else None
     except sa.exc.ArgumentError:
-        backend = None
-    if backend not in ("sqlite", "postgresql"):
+        parsed = None
+    # psycopg (3) is the one PostgreSQL driver installed (and what a bare postgresql:// means).
+    drivers = {"sqlite": "pysqlite", "postgresql": "psycopg"}
+    if parsed is None or drivers.get(parsed.get_backend_name()) != parsed.get_driver_name():
         return [
             f"{ENV_PREFIX}DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL "
             "(e.g. postgresql+psycopg://digicampus@db.example/digicampus)"

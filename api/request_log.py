@@ -105,7 +105,8 @@ def _finish(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    """Time every request, give it an id, log it when it ends; set up logging outside tests."""
+    """Time every request, give it an id, log it when it ends; outside tests, send every
+    process's log records (web workers, ``digicampus collect``, …) to stderr as configured."""
     app.before_request(_start)
     app.after_request(_finish)
     if not app.testing:

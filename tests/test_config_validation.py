@@ -41,6 +41,10 @@ def test_a_good_configuration_has_no_problem() -> None:
         ),
         ({"DATABASE_URL": "not a url"}, "DIGICAMPUS_DATABASE_URL must be"),
         (
+            {"DATABASE_URL": "postgresql+psycopg2://u:hunter2@db/x"},
+            "DIGICAMPUS_DATABASE_URL must be",
+        ),
+        (
             {"FERNET_KEYS": f"{FERNET_KEY},hunter2-not-a-key"},
             "DIGICAMPUS_FERNET_KEYS: key 2 of 2 is not a Fernet key",
         ),
@@ -111,7 +115,7 @@ def test_the_command_line_prints_each_problem(
     monkeypatch.setenv("DIGICAMPUS_LOG_LEVEL", "LOUD")
     monkeypatch.setenv("DIGICAMPUS_COLLECTOR_RETRIES", "9")
     result = CliRunner().invoke(api.cli.main, ["db", "current"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "DIGICAMPUS_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR" in result.output
     assert "DIGICAMPUS_COLLECTOR_RETRIES must be a number from 0 to 5" in result.output
     assert "Traceback" not in result.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -241,7 +242,11 @@ def export(
     session: Session, actor: Actor, entity: Entity, flt: Any, fmt: str, out: IO[bytes]
 ) -> int:
     """Write every ``entity`` matching ``flt`` to ``out`` as ``fmt``; returns the row count."""
-    items = objects(session, actor, entity, flt)
+    items: Iterable[Any] = iter(objects(session, actor, entity, flt))
+    # A bad filter fails at the first query: let it fail before a workbook is open, or the
+    # abandoned sheet writer raises again when it is garbage-collected (found by fuzzing).
+    first = list(itertools.islice(items, 1))
+    items = itertools.chain(first, items)
     if fmt == "xlsx":
         return write_xlsx(entity, items, out)
     if fmt == "csv":
