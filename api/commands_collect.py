@@ -69,7 +69,12 @@ def poll_command(school_code: str | None, device_ids: tuple[int, ...]) -> None:
         return
 
     async def main() -> CycleResult:
-        collector = Collector(rt.sessions, rt.secret_box, PysnmpClient(), config.cycle)
+        collector = Collector(
+            rt.sessions,
+            rt.secret_box,
+            PysnmpClient(max_in_flight=config.cycle.concurrency),
+            config.cycle,
+        )
         try:
             with click.progressbar(length=count, label="Polling", show_pos=True) as bar:
                 return await collector.run_cycle(

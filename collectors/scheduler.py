@@ -86,7 +86,7 @@ class CollectorService:
         self.collector = Collector(
             self.sessions,
             self.box,
-            PysnmpClient(),
+            PysnmpClient(max_in_flight=self.config.cycle.concurrency),
             self.config.cycle,
             name=self.name,
             notify=self.notifier,
