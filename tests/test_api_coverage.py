@@ -295,3 +295,35 @@ def test_publish_and_retrieve(app: Flask, engine: Engine, api: ApiClient, invent
     county_b = client_for(app, engine, "cb3", UserRole.REGION_ADMIN, region=B)
     _error(county_b.get(f"/api/v1/reports/{snapshot['id']}"), 404)
     assert county_b.get("/api/v1/reports").json["count"] == 0
+
+
+def test_a_milestone_for_some_stages_round_trips(api: ApiClient) -> None:
+    """Stages are stored as their values; reading them back once answered 500 (fuzzing)."""
+    plan = api.post(
+        "/api/v1/plans",
+        json={"code": "stages", "name_zh": "分学段", "name_en": "by stage", "region_code": A},
+    ).json
+    added = api.post(
+        f"/api/v1/plans/{plan['id']}/milestones",
+        json={
+            "metric": "verified_digital_campus_rate",
+            "stages": ["secondary", "primary"],
+            "due_on": "2025-12-31",
+            "value": 0.9,
+        },
+    )
+    assert added.status_code == 201, added.json
+    assert added.json["stages"] == ["primary", "secondary"]
+    got = api.get(f"/api/v1/plans/{plan['id']}")
+    assert got.status_code == 200
+    assert got.json["milestones"][0]["stages"] == ["primary", "secondary"]
+    bad = api.post(
+        f"/api/v1/plans/{plan['id']}/milestones",
+        json={
+            "metric": "all_fibre_rate",
+            "stages": ["kindergarten-ish"],
+            "due_on": "2025-01-01",
+            "value": 0.5,
+        },
+    )
+    assert bad.status_code == 422 and "stages" in bad.json["errors"]

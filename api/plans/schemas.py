@@ -16,7 +16,12 @@ class MilestoneSchema(ma.Schema):
     plan_id = fields.Integer(dump_only=True)
     metric = fields.Enum(Metric, by_value=True, required=True)
     region_code = Text(6, validate=digits(6), metadata={"description": "Default: the plan's"})
-    stages = fields.List(fields.Enum(Stage, by_value=True), load_default=list)
+    # Strings both ways: the milestone stores its stages as their values (JSON), so an Enum
+    # field would fail to dump them (a 500 found by the API fuzzing).
+    stages = fields.List(
+        fields.String(validate=validate.OneOf([stage.value for stage in Stage])),
+        load_default=list,
+    )
     due_on = Day(required=True)
     value = fields.Float(required=True, validate=validate.Range(0, 1))
     note = Text(500, allow_none=True)
