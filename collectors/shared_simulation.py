@@ -27,11 +27,9 @@ recording while it runs (snmpsim re-reads a file whose mtime changed).
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +44,7 @@ from collectors.simulation import (
     SimDevice,
     SimulatorError,
     SimUser,
+    launch_snmpsim,
     render_snmprec,
     write_snmprec,
 )
@@ -199,31 +198,7 @@ class SharedSnmpSimulator:
             raise RuntimeError("the simulator is already running")
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._write_recordings()
-        cache = self.workdir / "cache"
-        cache.mkdir(parents=True, exist_ok=True)
-        arguments = self.workdir / "snmpsim.args"
-        # The file holds v3 keys: readable by its owner only.
-        descriptor = os.open(arguments, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write("\n".join(self._arguments()) + "\n")
-        env = dict(os.environ, SNMPSIM_ALLOW_ROOT="true")
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    LAUNCHER,
-                    f"--args-from-file={arguments}",
-                    f"--cache-dir={cache}",
-                    "--log-level=error",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self.workdir,
-            )
+        self.process = launch_snmpsim(self.workdir, LAUNCHER, self._arguments(), self.log_path)
         try:
             self._wait_until_answering(time.monotonic() + timeout)
         except BaseException:

@@ -258,6 +258,40 @@ class SimAgent:
         return "80001f8804" + text.encode().hex()
 
 
+def launch_snmpsim(
+    workdir: Path, launcher: str, arguments: Sequence[str], log_path: Path
+) -> subprocess.Popen[bytes]:
+    """Start snmpsim's responder through ``launcher`` with ``arguments`` from a file.
+
+    The argument file holds v3 keys: it is readable by its owner only. Output goes to
+    ``log_path``; the caller waits until the agents answer and stops the process.
+    """
+    cache = workdir / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    path = workdir / "snmpsim.args"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write("\n".join(arguments) + "\n")
+    env = dict(os.environ, SNMPSIM_ALLOW_ROOT="true")
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                launcher,
+                f"--args-from-file={path}",
+                f"--cache-dir={cache}",
+                "--log-level=error",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=workdir,
+        )
+
+
 class SnmpSimulator:
     """One snmpsim process answering as every agent given (see the module docstring).
 
@@ -309,31 +343,7 @@ class SnmpSimulator:
         for n, agent in enumerate(self.agents):
             self.recording(n).parent.mkdir(parents=True, exist_ok=True)
             write_snmprec(self.recording(n), agent.device)
-        cache = self.workdir / "cache"
-        cache.mkdir(parents=True, exist_ok=True)
-        arguments = self.workdir / "snmpsim.args"
-        # The file holds v3 keys: readable by its owner only.
-        descriptor = os.open(arguments, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(descriptor, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write("\n".join(self._arguments()) + "\n")
-        env = dict(os.environ, SNMPSIM_ALLOW_ROOT="true")
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    LAUNCHER,
-                    f"--args-from-file={arguments}",
-                    f"--cache-dir={cache}",
-                    "--log-level=error",
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=env,
-                cwd=self.workdir,
-            )
+        self.process = launch_snmpsim(self.workdir, LAUNCHER, self._arguments(), self.log_path)
         try:
             self._wait_until_answering(time.monotonic() + timeout)
         except BaseException:
