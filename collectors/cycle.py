@@ -332,6 +332,7 @@ class Collector:
                             if_indexes=plan.if_indexes,
                             discover=plan.discover,
                             suspect=plan.suspect,
+                            fallbacks=plan.fallbacks,
                         )
                         task = asyncio.ensure_future(pool.poll(self.client, self.profile, job))
                         polling_now.add(task)

@@ -29,6 +29,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from collectors.profiles import load_profile
 from collectors.shared_simulation import SharedAgent, SharedSnmpSimulator
 from collectors.simulation import SimDevice, SimInterface, SimUser
 from inventory import demo
@@ -36,7 +37,7 @@ from inventory.choices import SnmpPrivProtocol, SnmpVersion
 from inventory.models import Device, NetworkLink
 from inventory.secretbox import SecretBox
 from inventory.services import credentials
-from inventory.services.polling import VENDORS, pollable
+from inventory.services.polling import pollable
 
 DEMO_NETWORK = ipaddress.IPv4Network("127.53.0.0/16")
 DOWN_SHARE = 0.04
@@ -44,7 +45,7 @@ WRONG_COMMUNITY_SHARE = 0.03
 SLOW_SHARE = 0.05
 INTERFACE_DOWN_SHARE = 0.03
 PORT_SPEEDS = (10, 100, 1000, 2500, 10_000, 25_000, 40_000, 100_000)  # Mbit/s
-ENTERPRISES = {name: number for number, name in VENDORS.items()}
+ENTERPRISES = {name: number for number, name in load_profile().fingerprints.vendors}
 # What each vendor's devices say about themselves (sysDescr; sysObjectID under 1.3.6.1.4.1.N).
 SYSTEMS = {
     "Huawei": ("Huawei Versatile Routing Platform Software, VRP (R) software, {model}", "2.23"),

@@ -6,6 +6,12 @@ either a *discovery* (the system group by GET and every interface by walking ifT
 ifXTable: first contact, after an agent restart, now and then) or a *poll* (one GET of
 sysUpTime and the poll columns of the monitored interfaces).
 
+Devices differ in what they have: a cheap switch has no ifXTable (no ifName, ifHighSpeed or
+64-bit counters), some have no sysUpTime. Discovery reads both kinds of column; a poll reads,
+per interface, the preferred columns or the profile's fallbacks for those it lacked. Speed is
+ifHighSpeed, else ifSpeed; counters are 64-bit, else 32-bit. Discovery also names the vendor
+and model (``collectors.fingerprints``).
+
 Objects a device does not have (noSuchObject / noSuchInstance) are skipped and logged, never
 fatal: an interface whose every column is missing is reported as absent, so the inventory
 can tell "interface not found" from "interface down".
@@ -19,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from collectors.profiles import Profile
+from collectors.profiles import ENTITY_TABLE, Profile
 from collectors.snmp_types import Failure, OidValue, PollReply, SnmpClient, Target
 from inventory.choices import PollFailure, SnmpVersion
 from inventory.monitoring.observations import DeviceObservation, InterfaceReading
@@ -35,15 +41,18 @@ READING_FIELDS: Mapping[str, str] = {
     "ifType": "if_type",
     "ifAdminStatus": "admin_up",
     "ifOperStatus": "oper_up",
-    "ifHighSpeed": "speed_mbps",
-    "ifHCInOctets": "in_octets",
-    "ifHCOutOctets": "out_octets",
     "ifInErrors": "in_errors",
     "ifOutErrors": "out_errors",
 }
 STATUS_FIELDS = frozenset({"admin_up", "oper_up"})
 TEXT_FIELDS = frozenset({"name", "descr", "alias"})
 IF_STATUS_UP = 1  # ifAdminStatus / ifOperStatus up(1)
+IF_SPEED_SATURATED = 2**32 - 1  # ifSpeed of a port faster than 4.29 Gbit/s: read ifHighSpeed
+# (direction, 64-bit column, 32-bit column) of the octet counters.
+OCTETS = (
+    ("in_octets", "ifHCInOctets", "ifInOctets"),
+    ("out_octets", "ifHCOutOctets", "ifOutOctets"),
+)
 # Polls outstanding per unit of concurrency. SNMPv1/v2c requests are shaped on the wire by
 # the client itself (a window of requests awaiting a timely reply, which dead devices leave
 # quickly); the pool only bounds the work outstanding, and SNMPv3 requests, which pysnmp
@@ -61,6 +70,9 @@ class PollJob:
     # The last poll timed out: for v1/v2c, probe for a live SNMPv3 engine alongside the GET,
     # so that telling "wrong community" from "down" costs no second timeout.
     suspect: bool = False
+    # Per ifIndex, the preferred poll columns the interface lacked at discovery (polled for
+    # the profile's fallbacks instead).
+    fallbacks: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def _now() -> datetime:
@@ -76,7 +88,7 @@ async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> Device
     try:
         if job.discover:
             return await _discover(client, profile, job)
-        oids = profile.poll_oids(job.if_indexes)
+        oids = profile.poll_oids(job.if_indexes, dict(job.fallbacks))
         reply = await client.get(key, oids)
         if not reply.ok:
             failed = await _failed(client, job, reply, probe)
@@ -153,29 +165,53 @@ def _observation(
     scalars = profile.scalar_values(values)
     _log_missing(job.target.key, profile, values)
     rows = profile.rows(values)
-    interfaces = [
-        reading
-        for index in if_indexes
-        if (reading := _reading(index, rows.get(index, {}))) is not None
-    ]
+    polled_lacking = dict(job.fallbacks)
+    interfaces = []
+    for index in if_indexes:
+        row = rows.get(index, {})
+        lacking = profile.lacking(row) if job.discover else polled_lacking.get(index, ())
+        if (reading := _reading(index, row, tuple(lacking))) is not None:
+            interfaces.append(reading)
     uptime = scalars.get("sysUpTime")
-    descr, object_id, name = (scalars.get(n) for n in ("sysDescr", "sysObjectID", "sysName"))
+    descr, object_id, name = (
+        value if isinstance(value := scalars.get(n), str) else None
+        for n in ("sysDescr", "sysObjectID", "sysName")
+    )
+    vendor = model = None
+    if job.discover:
+        vendor = profile.fingerprints.vendor_of(object_id)
+        entities = profile.rows(values, (ENTITY_TABLE,))
+        model = profile.fingerprints.model_of(vendor, descr, entities)
     return DeviceObservation(
         device_id=job.target.key,
         at=_now(),
         response_ms=round(timed.elapsed * 1000, 3),
         sys_uptime_ticks=uptime if isinstance(uptime, int) else None,
-        sys_descr=descr if isinstance(descr, str) else None,
-        sys_object_id=object_id if isinstance(object_id, str) else None,
-        sys_name=name if isinstance(name, str) else None,
+        sys_descr=descr,
+        sys_object_id=object_id,
+        sys_name=name,
+        vendor=vendor,
+        model=model,
         interfaces=interfaces,
         discovered=job.discover,
     )
 
 
-def _reading(index: int, row: Mapping[str, OidValue]) -> InterfaceReading | None:
+def _reading(
+    index: int, row: Mapping[str, OidValue], lacking: tuple[str, ...] = ()
+) -> InterfaceReading | None:
     """An interface's reading; None when the agent has none of its objects (it is gone)."""
     fields: dict[str, object] = {}
+    speed = _speed_mbps(row)
+    if speed is not None:
+        fields["speed_mbps"] = speed
+    for direction, wide, narrow in OCTETS:
+        if isinstance(value := row.get(wide), int):
+            fields[direction] = value
+            fields.setdefault("counter_bits", 64)
+        elif isinstance(value := row.get(narrow), int):
+            fields[direction] = value
+            fields["counter_bits"] = 32  # one 32-bit direction makes the pair as fragile
     for column, value in row.items():
         field = READING_FIELDS.get(column)
         if field is None or value is None:
@@ -188,7 +224,18 @@ def _reading(index: int, row: Mapping[str, OidValue]) -> InterfaceReading | None
             fields[field] = value if isinstance(value, int) else None
     if not fields:
         return None
-    return InterfaceReading(if_index=index, **fields)  # type: ignore[arg-type]
+    return InterfaceReading(if_index=index, lacking=lacking, **fields)  # type: ignore[arg-type]
+
+
+def _speed_mbps(row: Mapping[str, OidValue]) -> int | None:
+    """ifHighSpeed, else ifSpeed in Mbit/s (a saturated ifSpeed without ifHighSpeed: None)."""
+    high = row.get("ifHighSpeed")
+    if isinstance(high, int):
+        return high
+    speed = row.get("ifSpeed")
+    if isinstance(speed, int) and speed != IF_SPEED_SATURATED:
+        return round(speed / 1_000_000)
+    return None
 
 
 def _log_missing(key: int, profile: Profile, values: Mapping[str, OidValue]) -> None:

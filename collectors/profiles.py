@@ -10,16 +10,20 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from collectors.fingerprints import Fingerprints, parse_fingerprints
 from collectors.snmp_types import OidValue
 
 PROFILE_DIR = Path(__file__).resolve().parent / "profiles"
 NUMERIC_OID = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+# The tables whose rows are interfaces (indexed by ifIndex).
+INTERFACE_TABLES = frozenset({"ifTable", "ifXTable"})
+ENTITY_TABLE = "entPhysicalTable"
 
 
 class ProfileError(ValueError):
@@ -98,6 +102,9 @@ class Profile:
     discovery_columns: tuple[ProfileObject, ...]
     poll_scalars: tuple[ProfileObject, ...]
     poll_interface_columns: tuple[ProfileObject, ...]
+    # (preferred column, column polled in its place where an interface lacks the preferred)
+    fallbacks: tuple[tuple[str, str], ...] = ()
+    fingerprints: Fingerprints = field(default_factory=Fingerprints)
 
     def object(self, name: str) -> ProfileObject:
         """The scalar or column called ``name`` (KeyError if the profile has none)."""
@@ -112,12 +119,31 @@ class Profile:
     def discovery_column_oids(self) -> list[str]:
         return [obj.oid for obj in self.discovery_columns]
 
-    def poll_oids(self, if_indexes: Iterable[int]) -> list[str]:
-        """The OIDs of one poll GET: the poll scalars, then each interface's poll columns."""
+    def poll_oids(
+        self, if_indexes: Iterable[int], fallbacks: Mapping[int, Iterable[str]] | None = None
+    ) -> list[str]:
+        """The OIDs of one poll GET: the poll scalars, then each interface's poll columns.
+
+        ``fallbacks`` names, per ifIndex, the preferred columns that interface lacks: their
+        fallback columns are read in their place (as many varbinds either way).
+        """
         oids = [obj.oid for obj in self.poll_scalars]
+        replaced = dict(self.fallbacks)
         for index in if_indexes:
-            oids.extend(column.instance(index) for column in self.poll_interface_columns)
+            lacking = set((fallbacks or {}).get(index, ()))
+            for column in self.poll_interface_columns:
+                if column.name in lacking and column.name in replaced:
+                    column = self.object(replaced[column.name])
+                oids.append(column.instance(index))
         return oids
+
+    def lacking(self, row: Mapping[str, OidValue]) -> tuple[str, ...]:
+        """The preferred poll columns a discovered interface lacks but has a fallback for."""
+        return tuple(
+            preferred
+            for preferred, fallback in self.fallbacks
+            if row.get(preferred) is None and row.get(fallback) is not None
+        )
 
     def locate(self, oid: str) -> tuple[ProfileObject, str] | None:
         """The object an instance OID belongs to and its index suffix ("0" for scalars)."""
@@ -133,12 +159,16 @@ class Profile:
         """Scalar values by object name, from a GET's or walk's values."""
         return {obj.name: values[obj.oid] for obj in self.scalars if obj.oid in values}
 
-    def rows(self, values: Mapping[str, OidValue]) -> dict[int, dict[str, OidValue]]:
-        """Column values by integer index (ifIndex), then by column name; others are ignored."""
+    def rows(
+        self, values: Mapping[str, OidValue], tables: Iterable[str] = INTERFACE_TABLES
+    ) -> dict[int, dict[str, OidValue]]:
+        """Column values of ``tables`` (interfaces by default) by integer index, then by column
+        name; others are ignored."""
+        wanted = frozenset(tables)
         rows: dict[int, dict[str, OidValue]] = {}
         for oid, value in values.items():
             found = self.locate(oid)
-            if found is None or not found[0].is_column or not found[1].isdigit():
+            if found is None or found[0].table not in wanted or not found[1].isdigit():
                 continue
             column, index = found
             rows.setdefault(int(index), {})[column.name] = value
@@ -172,7 +202,7 @@ def parse_profile(data: Mapping[str, Any], source: str = "<profile>") -> Profile
     description = data.get("description", "")
     if not isinstance(description, str):
         raise fail("'description' must be a string")
-    known = {"name", "description", "scalars", "columns", "discovery", "poll"}
+    known = {"name", "description", "scalars", "columns", "discovery", "poll", "vendors", "models"}
     if unknown := sorted(set(data) - known):
         raise fail(f"unknown keys {unknown}")
 
@@ -204,12 +234,14 @@ def parse_profile(data: Mapping[str, Any], source: str = "<profile>") -> Profile
 
     for section, keys in (
         ("discovery", {"scalars", "columns"}),
-        ("poll", {"scalars", "interface_columns"}),
+        ("poll", {"scalars", "interface_columns", "fallbacks"}),
     ):
         table = data.get(section, {})
         if isinstance(table, dict) and (extra := sorted(set(table) - keys)):
             raise fail(f"[{section}] has unknown keys {extra}")
 
+    poll_columns = pick("poll", "interface_columns", columns)
+    fallbacks = _fallbacks(data.get("poll", {}), poll_columns, columns, fail)
     return Profile(
         name=name,
         description=description,
@@ -218,8 +250,31 @@ def parse_profile(data: Mapping[str, Any], source: str = "<profile>") -> Profile
         discovery_scalars=pick("discovery", "scalars", scalars),
         discovery_columns=pick("discovery", "columns", columns),
         poll_scalars=pick("poll", "scalars", scalars),
-        poll_interface_columns=pick("poll", "interface_columns", columns),
+        poll_interface_columns=poll_columns,
+        fallbacks=fallbacks,
+        fingerprints=parse_fingerprints(data, fail),
     )
+
+
+def _fallbacks(
+    poll: Any,
+    polled: Sequence[ProfileObject],
+    columns: Sequence[ProfileObject],
+    fail: Callable[[str], ProfileError],
+) -> tuple[tuple[str, str], ...]:
+    table = poll.get("fallbacks", {}) if isinstance(poll, dict) else {}
+    if not isinstance(table, dict):
+        raise fail("poll.fallbacks must be a table of column = fallback column")
+    polled_names = {c.name for c in polled}
+    tables = {c.name: c.table for c in columns}
+    pairs = []
+    for preferred, fallback in table.items():
+        if preferred not in polled_names:
+            raise fail(f"poll.fallbacks.{preferred}: not one of poll.interface_columns")
+        if not isinstance(fallback, str) or tables.get(fallback) not in INTERFACE_TABLES:
+            raise fail(f"poll.fallbacks.{preferred} must name an interface column")
+        pairs.append((preferred, fallback))
+    return tuple(pairs)
 
 
 def _objects(

@@ -126,6 +126,9 @@ class SimDevice:
     omit: frozenset[str] = frozenset()
     # sysUpTime advances with the clock (100 ticks a second) while the agent runs.
     clock: bool = False
+    # A whole recording (``.snmprec`` text, e.g. of the tests' device corpus), served as is
+    # in place of everything above.
+    recording: str | None = None
 
 
 def snmprec_records(device: SimDevice) -> list[tuple[str, int, str | int]]:
@@ -185,6 +188,8 @@ def render_snmprec(device: SimDevice) -> str:
     A moving object is written for snmpsim's ``numeric`` variation: its value is the
     recorded one plus rate × seconds since snmpsim started, wrapping like the counter.
     """
+    if device.recording is not None:
+        return device.recording
     rates = _rates(device)
     lines = []
     for oid, tag, value in snmprec_records(device):

@@ -8,9 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inventory.monitoring.availability import Interval, availability, outage_time
-from inventory.monitoring.rates import COUNTER64, CounterReading, elapsed_seconds, octet_rate_bps
+from inventory.monitoring.rates import (
+    COUNTER32,
+    COUNTER64,
+    CounterReading,
+    elapsed_seconds,
+    max_reliable_seconds,
+    octet_rate,
+    octet_rate_bps,
+)
 from inventory.monitoring.verification import LinkObservation, verify_uplink
-from inventory.services import polling
 
 T0 = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 FIVE_MIN = timedelta(minutes=5)
@@ -26,6 +33,34 @@ def test_rate_over_five_minutes() -> None:
         reading(1_000, 86_400, T0), reading(1_000 + 3_750_000_000, 86_700, T0 + FIVE_MIN), 1000
     )
     assert rate == pytest.approx(100e6)
+
+
+def test_a_32_bit_counter_wraps_at_2_to_the_32() -> None:
+    # 100 Mbit/s port, 300 s: 2^32 * 8 / 110e6 = 312 s is the longest safe interval.
+    before = reading(COUNTER32 - 1_000_000, 86_400, T0)
+    after = reading(2_750_000_000, 86_700, T0 + FIVE_MIN)
+    rate = octet_rate(before, after, 100, counter_bits=32)
+    assert rate.bps == pytest.approx((1_000_000 + 2_750_000_000) * 8 / 300)
+    assert rate.unreliable is False
+
+
+def test_a_32_bit_rate_that_could_hide_two_wraps_is_marked_unreliable_not_guessed() -> None:
+    # 1 Gbit/s for 300 s can carry 37.5 GB: the counter may have wrapped eight times.
+    before = reading(1_000, 86_400, T0)
+    after = reading(2_000_000, 86_700, T0 + FIVE_MIN)
+    rate = octet_rate(before, after, 1000, counter_bits=32)
+    assert (rate.bps, rate.unreliable) == (None, True)
+    # Without a known speed nothing bounds the wraps either.
+    assert octet_rate(before, after, None, counter_bits=32).unreliable is True
+    # The same readings of a 64-bit counter are a plain rate.
+    assert octet_rate(before, after, 1000).bps == pytest.approx(1_999_000 * 8 / 300)
+
+
+def test_the_poll_interval_32_bit_counters_need() -> None:
+    assert max_reliable_seconds(1000, 32) == pytest.approx(31.2, abs=0.1)
+    assert max_reliable_seconds(100, 32) == pytest.approx(312.4, abs=0.1)
+    assert max_reliable_seconds(10, 32) == pytest.approx(3124, abs=1)
+    assert max_reliable_seconds(None, 32) is None
 
 
 def test_agent_clock_is_preferred_over_polling_jitter() -> None:
@@ -126,30 +161,3 @@ def test_slow_reason_carries_both_speeds() -> None:
     assert verify_uplink(1000, slow, NOW).reasons == [
         ("slow", {"measured_mbps": 100, "contracted_mbps": 1000})
     ]
-
-
-@pytest.mark.parametrize(
-    ("vendor", "descr", "model"),
-    [
-        (
-            "H3C",
-            "H3C Comware Platform Software, Version 7.1.070\r\nH3C S5130S-28S-EI",
-            "S5130S-28S-EI",
-        ),
-        ("Huawei", "Huawei S5735-L24T4S-A 汇聚交换机, V200R022", "S5735-L24T4S-A"),
-        (
-            "Ruijie",
-            "Ruijie Full Gigabit Access Switch(RG-S2910-24GT4XS-E) By Ruijie",
-            "RG-S2910-24GT4XS-E",
-        ),
-        (
-            "Huawei",
-            "Huawei Versatile Routing Platform Software\nVRP (R) software, Version 8.180",
-            None,
-        ),
-        ("ZTE", "Linux gw 5.10", None),
-        (None, "H3C S5130", None),
-    ],
-)
-def test_model_from_sys_descr(vendor: str | None, descr: str, model: str | None) -> None:
-    assert polling.model_of(vendor, descr) == model

@@ -85,7 +85,9 @@ def seen(
     octets: int = 0,
     uptime_s: float = 1_000,
     failure: PollFailure | None = None,
+    discovered: bool = True,
 ) -> DeviceObservation:
+    """An answer; a discovery by default (issue 21: only a discovery carries names)."""
     if failure is not None:
         return DeviceObservation(device_id=device_id, at=at, failure=failure, detail="no reply")
     return DeviceObservation(
@@ -95,10 +97,12 @@ def seen(
         sys_uptime_ticks=int(uptime_s * 100),
         sys_descr="Huawei Versatile Routing Platform S5735",
         sys_object_id="1.3.6.1.4.1.2011.2.23.1",
+        vendor="Huawei" if discovered else None,
+        discovered=discovered,
         interfaces=[
             InterfaceReading(
                 if_index=1,
-                name="GE0/0/1",
+                name="GE0/0/1" if discovered else None,
                 admin_up=True,
                 oper_up=oper_up,
                 speed_mbps=speed,

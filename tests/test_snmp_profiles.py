@@ -36,6 +36,12 @@ EXPECTED = {
     "ifHCOutOctets": ("1.3.6.1.2.1.31.1.1.1.10", ValueKind.COUNTER64, "ifXTable"),
     "ifHighSpeed": ("1.3.6.1.2.1.31.1.1.1.15", ValueKind.GAUGE, "ifXTable"),
     "ifAlias": ("1.3.6.1.2.1.31.1.1.1.18", ValueKind.STRING, "ifXTable"),
+    # Issue 21: the 32-bit fallbacks of devices without ifXTable, and the chassis model.
+    "ifSpeed": ("1.3.6.1.2.1.2.2.1.5", ValueKind.GAUGE, "ifTable"),
+    "ifInOctets": ("1.3.6.1.2.1.2.2.1.10", ValueKind.COUNTER32, "ifTable"),
+    "ifOutOctets": ("1.3.6.1.2.1.2.2.1.16", ValueKind.COUNTER32, "ifTable"),
+    "entPhysicalClass": ("1.3.6.1.2.1.47.1.1.1.1.5", ValueKind.INTEGER_ENUM, "entPhysicalTable"),
+    "entPhysicalModelName": ("1.3.6.1.2.1.47.1.1.1.1.13", ValueKind.STRING, "entPhysicalTable"),
 }
 
 

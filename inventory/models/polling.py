@@ -16,8 +16,31 @@ from inventory.choices import OutageCause, PollFailure
 from inventory.models.base import Base, enum_type
 
 BigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite INTEGER is 64-bit
-# Counter64 values exceed a signed BIGINT; NUMERIC(20) holds every one of them exactly.
-Counter64 = sa.Numeric(20, 0)
+
+
+class Counter64Type(sa.TypeDecorator[int]):
+    """A Counter64 value, exact: NUMERIC(20) holds every one (they exceed a signed BIGINT).
+
+    SQLite keeps a NUMERIC integer past 2^63 only as a float, losing up to 2 KB of a counter
+    near its wrap; there the value is stored as the signed 64-bit integer of the same bits.
+    """
+
+    impl = sa.Numeric(20, 0)
+    cache_ok = True
+
+    def process_bind_param(self, value: int | None, dialect: sa.Dialect) -> Any:
+        if value is not None and dialect.name == "sqlite" and int(value) >= 2**63:
+            return int(value) - 2**64
+        return value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> int | None:
+        if value is None:
+            return None
+        number = int(value)
+        return number + 2**64 if number < 0 else number
+
+
+Counter64 = Counter64Type()
 
 
 class DeviceState(Base):
@@ -71,6 +94,13 @@ class InterfaceState(Base):
     in_bps: Mapped[float | None]
     out_bps: Mapped[float | None]
     changed_at: Mapped[datetime | None]
+    # 64 or 32: the width of the octet counters read (32: a device without ifXTable).
+    counter_bits: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    # The last interval's rate was withheld: a 32-bit counter could have wrapped twice in it.
+    rate_unreliable: Mapped[bool | None]
+    # Preferred poll columns this interface lacked at discovery, comma-separated (polled for
+    # the profile's fallbacks instead), e.g. "ifHighSpeed,ifHCInOctets,ifHCOutOctets".
+    fallbacks: Mapped[str | None] = mapped_column(sa.String(200))
 
     def __repr__(self) -> str:
         return f"InterfaceState({self.device_id}/{self.if_index} {self.name!r} up={self.oper_up})"

@@ -10,7 +10,12 @@ from inventory.choices import PollFailure
 
 @dataclass(frozen=True)
 class InterfaceReading:
-    """One row of ifTable/ifXTable; None where the agent has no such object."""
+    """One row of ifTable/ifXTable; None where the agent has no such object.
+
+    ``speed_mbps`` is ifHighSpeed, else ifSpeed in Mbit/s; the octet counters are the 64-bit
+    ones, else the 32-bit ones, as ``counter_bits`` says. ``lacking`` names the preferred
+    columns this interface lacked at discovery, which its polls read fallbacks for.
+    """
 
     if_index: int
     name: str | None = None
@@ -24,6 +29,8 @@ class InterfaceReading:
     out_octets: int | None = None
     in_errors: int | None = None
     out_errors: int | None = None
+    counter_bits: int | None = None
+    lacking: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,9 @@ class DeviceObservation:
     sys_descr: str | None = None
     sys_object_id: str | None = None
     sys_name: str | None = None
+    # Identified by the collector from sysObjectID, ENTITY-MIB and sysDescr (discovery only).
+    vendor: str | None = None
+    model: str | None = None
     interfaces: list[InterfaceReading] = field(default_factory=list)
     # Every interface was read (a discovery walk), not only the monitored ones.
     discovered: bool = False

@@ -9,12 +9,11 @@ polled devices carry.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -35,7 +34,7 @@ from inventory.models.polling import (
 )
 from inventory.monitoring.availability import Interval, availability
 from inventory.monitoring.observations import DeviceObservation, InterfaceReading
-from inventory.monitoring.rates import CounterReading, octet_rate_bps
+from inventory.monitoring.rates import CounterReading, Rate, octet_rate
 from inventory.monitoring.verification import LinkObservation, VerificationRule, verify_uplink
 from inventory.services.common import change_object
 
@@ -43,19 +42,30 @@ from inventory.services.common import change_object
 # mean something answers that we cannot read, which is a configuration problem, not an outage.
 DOWN_FAILURES = frozenset({PollFailure.TIMEOUT, PollFailure.UNREACHABLE})
 
-# Enterprise numbers (1.3.6.1.4.1.N) of vendors found in Chinese school networks.
-VENDORS = {
-    "9": "Cisco",
-    "2011": "Huawei",
-    "25506": "H3C",
-    "4881": "Ruijie",
-    "3902": "ZTE",
-    "2636": "Juniper",
-    "14988": "MikroTik",
-    "8072": "Net-SNMP",
-    "12356": "Fortinet",
-    "3375": "F5",
-}
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def descr(self) -> str | None: ...
+    @property
+    def alias(self) -> str | None: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def match_interface(interfaces: Iterable[N], wanted: str | None) -> N | None:
+    """The interface an uplink names: by ifName, else ifDescr, else ifAlias (one rule for
+    discovery, every poll and verification, so a device without ifXTable matches alike)."""
+    if not wanted:
+        return None
+    candidates = list(interfaces)
+    for key in ("name", "descr", "alias"):
+        for interface in candidates:
+            if getattr(interface, key) == wanted:
+                return interface
+    return None
 
 
 @dataclass(frozen=True)
@@ -151,33 +161,6 @@ def release(session: Session, owner: str, device_ids: Iterable[int]) -> None:
         .where(DeviceState.device_id.in_(list(device_ids)), DeviceState.lease_owner == owner)
         .values(lease_owner=None, lease_expires_at=None)
     )
-
-
-def vendor_of(sys_object_id: str | None) -> str | None:
-    """The vendor named by a sysObjectID under 1.3.6.1.4.1, if we know it."""
-    prefix = "1.3.6.1.4.1."
-    if not sys_object_id or not sys_object_id.startswith(prefix):
-        return None
-    return VENDORS.get(sys_object_id[len(prefix) :].split(".", 1)[0])
-
-
-# A model number as vendors print it after their name: S5735-L24T4S-A, RG-S2910-24GT4XS-E.
-MODEL = re.compile(r"^[A-Z]{1,5}-?[A-Z]{0,3}\d[\w-]*$")
-
-
-def model_of(vendor: str | None, sys_descr: str | None) -> str | None:
-    """The model in a sysDescr line that starts with the vendor's name ("H3C S5130S-28S-EI"),
-    or in parentheses on such a line; None when no line says it plainly."""
-    if not vendor or not sys_descr:
-        return None
-    for line in sys_descr.splitlines():
-        words = line.replace("(", " ").replace(")", " ").split()
-        if not words or words[0].lower() != vendor.lower():
-            continue
-        for word in words[1:]:
-            if MODEL.match(word):
-                return word[:64]
-    return None
 
 
 @dataclass(frozen=True)
@@ -320,7 +303,7 @@ def record_observations(
         outage(obs.device_id, None, OutageCause.UNREACHABLE, down, obs.at, obs.detail)
         if device is not None and obs.answered:
             _discover(session, collector, device, obs)
-        by_name: dict[str, InterfaceState] = {}
+        read: list[InterfaceState] = []
         for reading in obs.interfaces:
             current = interfaces.get((obs.device_id, reading.if_index))
             if current is None:
@@ -330,14 +313,14 @@ def record_observations(
                 session.add(current)
                 interfaces[(obs.device_id, reading.if_index)] = current
             _update_interface(current, reading, obs)
-            # The stored names: a poll (not a discovery) reads no names.
-            for key in (current.name, current.descr):
-                if key:
-                    by_name.setdefault(key, current)
+            read.append(current)
+        if obs.discovered and read:
+            _forget_gone(session, interfaces, obs.device_id, read)
         if not obs.answered:
             continue  # link states are unknown; the device outage already covers them
         for link in links_by_device.get(obs.device_id, []):
-            iface = by_name.get(link.interface_name or "")
+            # Matched on the names stored at discovery: a poll reads no names.
+            iface = match_interface(read, link.interface_name)
             up = bool(iface and iface.oper_up)
             slow = bool(iface and up and (iface.speed_mbps or 0) < link.down_mbps)
             outage(
@@ -398,34 +381,59 @@ def _update_device_state(state: DeviceState, obs: DeviceObservation, interval: t
         state.consecutive_failures = (state.consecutive_failures or 0) + 1
 
 
+def _forget_gone(
+    session: Session,
+    interfaces: dict[tuple[int, int], InterfaceState],
+    device_id: int,
+    read: list[InterfaceState],
+) -> None:
+    """After a discovery that found interfaces, drop those the device no longer has: a stale
+    row (an old ifIndex) must never be matched to an uplink."""
+    kept = {i.if_index for i in read}
+    for key, stale in list(interfaces.items()):
+        if key[0] == device_id and key[1] not in kept:
+            if stale in session.new:
+                session.expunge(stale)
+            else:
+                session.delete(stale)
+            del interfaces[key]
+
+
 def _update_interface(
     current: InterfaceState, reading: InterfaceReading, obs: DeviceObservation
 ) -> None:
     speed = reading.speed_mbps
-    current.in_bps = _rate(
-        current.in_octets,
-        current.counters_uptime_ticks,
-        current.polled_at,
-        reading.in_octets,
-        obs,
-        speed,
-    )
-    current.out_bps = _rate(
-        current.out_octets,
-        current.counters_uptime_ticks,
-        current.polled_at,
-        reading.out_octets,
-        obs,
-        speed,
-    )
+    bits = reading.counter_bits
+    # A width change (rows from before widths were stored held 64-bit) is a discontinuity.
+    same_counters = (current.counter_bits or 64) == (bits or 64)
+    rates = [
+        _rate(
+            previous if same_counters else None,
+            current.counters_uptime_ticks,
+            current.polled_at,
+            value,
+            obs,
+            speed,
+            bits or 64,
+        )
+        for previous, value in (
+            (current.in_octets, reading.in_octets),
+            (current.out_octets, reading.out_octets),
+        )
+    ]
+    current.in_bps, current.out_bps = rates[0].bps, rates[1].bps
+    current.rate_unreliable = any(r.unreliable for r in rates)
+    current.counter_bits = bits
     if current.oper_up is not None and reading.oper_up != current.oper_up:
         current.changed_at = obs.at
-    if obs.discovered or current.name is None:
-        # Names come from discovery walks; a poll reads only status, speed and counters.
+    if obs.discovered:
+        # Names come from discovery walks; a poll reads only status, speed and counters, so
+        # what a device lacks (no ifXTable: no ifName) never erases what discovery stored.
         current.name = reading.name
         current.descr = reading.descr
         current.alias = reading.alias
         current.if_type = reading.if_type
+        current.fallbacks = ",".join(reading.lacking) or None
     current.admin_up = reading.admin_up
     current.oper_up = reading.oper_up
     current.speed_mbps = speed
@@ -444,24 +452,28 @@ def _rate(
     value: int | None,
     obs: DeviceObservation,
     speed_mbps: int | None,
-) -> float | None:
+    counter_bits: int,
+) -> Rate:
     if previous is None or value is None or previous_at >= obs.at:
-        return None
-    return octet_rate_bps(
+        return Rate(None)
+    return octet_rate(
         CounterReading(int(previous), previous_ticks, previous_at),
         CounterReading(value, obs.sys_uptime_ticks, obs.at),
         speed_mbps,
+        counter_bits,
     )
 
 
 def _discover(session: Session, actor: Actor, device: Device, obs: DeviceObservation) -> None:
-    """Fill what staff left empty from what the device says of itself (logged as a change)."""
-    vendor = vendor_of(obs.sys_object_id)
+    """Fill what staff left empty from what the device says of itself (logged as a change).
+
+    The collector names vendor and model (from its profile data) on discovery only.
+    """
     found = {
         "sys_descr": (obs.sys_descr or "")[:500] or None,
         "sys_object_id": obs.sys_object_id,
-        "vendor": vendor,
-        "model": model_of(device.vendor or vendor, obs.sys_descr),
+        "vendor": obs.vendor,
+        "model": obs.model,
     }
     changes = {k: v for k, v in found.items() if v and not getattr(device, k)}
     if changes:
@@ -537,11 +549,9 @@ def _verify_links(
     """Write the verdict of every uplink carried by the polled devices."""
     if not links:
         return 0, 0
-    by_name: dict[tuple[int, str], InterfaceState] = {}
+    by_device: dict[int, list[InterfaceState]] = defaultdict(list)
     for interface in interfaces:
-        for name in (interface.name, interface.descr):
-            if name:
-                by_name.setdefault((interface.device_id, name), interface)
+        by_device[interface.device_id].append(interface)
     existing = {
         v.link_id: v
         for v in session.scalars(
@@ -555,7 +565,7 @@ def _verify_links(
     for link in links:
         device_id = link.device_id or 0
         state = states.get(device_id)
-        iface = by_name.get((device_id, link.interface_name or ""))
+        iface = match_interface(by_device.get(device_id, []), link.interface_name)
         device_down = state is not None and state.failure in DOWN_FAILURES
         seen = LinkObservation(
             monitored=True,
@@ -675,6 +685,8 @@ class PollPlan:
     if_indexes: tuple[int, ...]
     discover: bool
     suspect: bool  # the last poll timed out
+    # Per ifIndex, the preferred poll columns it lacked at discovery (see PollJob).
+    fallbacks: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def poll_plans(
@@ -692,19 +704,21 @@ def poll_plans(
         s.device_id: s
         for s in session.scalars(sa.select(DeviceState).where(DeviceState.device_id.in_(ids)))
     }
-    known: dict[int, dict[str, int]] = defaultdict(dict)
+    known: dict[int, list[Any]] = defaultdict(list)  # rows of the columns below
     rows = session.execute(
         sa.select(
             InterfaceState.device_id,
             InterfaceState.if_index,
             InterfaceState.name,
             InterfaceState.descr,
-        ).where(InterfaceState.device_id.in_(ids))
+            InterfaceState.alias,
+            InterfaceState.fallbacks,
+        )
+        .where(InterfaceState.device_id.in_(ids))
+        .order_by(InterfaceState.device_id, InterfaceState.if_index)
     )
-    for device_id, if_index, name, descr in rows:
-        for key in (descr, name):  # the name wins when both are used by different interfaces
-            if key:
-                known[device_id][key] = if_index
+    for row in rows:
+        known[row.device_id].append(row)
     wanted: dict[int, set[str]] = defaultdict(set)
     for carrier, interface_name in session.execute(
         sa.select(NetworkLink.device_id, NetworkLink.interface_name).where(
@@ -722,15 +736,22 @@ def poll_plans(
         state = states.get(device_id)
         discovered = state.discovered_at if state else None
         names = wanted.get(device_id, set())
-        found = {known[device_id][n] for n in names if n in known[device_id]}
-        unknown = len(found) < len(names)
+        matched = [match_interface(known[device_id], n) for n in sorted(names)]
+        found = {m for m in matched if m is not None}
+        unknown = None in matched
         discover = (
             discovered is None
             or now - discovered >= rediscover_after
             or (unknown and now - discovered >= timedelta(hours=1))
         )
         suspect = state is not None and state.failure is PollFailure.TIMEOUT
-        plans[device_id] = PollPlan(tuple(sorted(found)), discover, suspect)
+        ordered = sorted(found, key=lambda r: r.if_index)
+        fallbacks = tuple(
+            (r.if_index, tuple(r.fallbacks.split(","))) for r in ordered if r.fallbacks
+        )
+        plans[device_id] = PollPlan(
+            tuple(r.if_index for r in ordered), discover, suspect, fallbacks
+        )
     return plans
 
 
