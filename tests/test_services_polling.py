@@ -3,6 +3,7 @@ rollups and retention — against the real database, with observations built by 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -298,3 +299,86 @@ def test_prune_keeps_what_is_within_retention(session: Session, network: dict[st
     session.commit()
     assert deleted["samples"] == 2  # the device sample and the uplink interface sample of T0
     assert {s.at for s in session.scalars(sa.select(PollSample))} == {T0 + timedelta(days=20)}
+
+
+def _switch_without_ifxtable(
+    device_id: int, at: datetime, *, discovered: bool
+) -> DeviceObservation:
+    """A TP-Link-like switch: ifDescr only (no ifName, no ifAlias); a poll reads no names."""
+    return DeviceObservation(
+        device_id=device_id,
+        at=at,
+        sys_uptime_ticks=int((at - T0).total_seconds() * 100) + 100_000,
+        discovered=discovered,
+        interfaces=[
+            InterfaceReading(
+                if_index=1010,
+                descr="Vlan-interface10" if discovered else None,
+                if_type=136 if discovered else None,
+                admin_up=True,
+                oper_up=True,
+                speed_mbps=1000,
+                in_octets=4_290_000_000,
+                out_octets=1_000,
+                counter_bits=32,
+                lacking=("ifHighSpeed",) if discovered else (),
+            ),
+            InterfaceReading(
+                if_index=1,
+                descr="gigabitEthernet 1/0/1 : copper" if discovered else None,
+                oper_up=False,
+            ),
+        ],
+    )
+
+
+def test_a_poll_never_erases_names_read_by_discovery_and_the_uplink_stays_up(
+    session: Session, actor: Actor, network: dict[str, Any]
+) -> None:
+    gw = network["gateway"]
+    links.update_link(session, actor, network["link"], {"interface_name": "Vlan-interface10"})
+    session.commit()
+    record(session, _switch_without_ifxtable(gw, T0, discovered=True))
+    for step in (1, 2):
+        record(session, _switch_without_ifxtable(gw, T0 + step * STEP, discovered=False))
+        stored = session.get(InterfaceState, (gw, 1010))
+        assert stored is not None
+        assert (stored.name, stored.descr, stored.if_type) == (None, "Vlan-interface10", 136)
+        assert stored.fallbacks == "ifHighSpeed"  # kept for the next poll's plan
+    plan = polling.poll_plans(session, [gw], T0 + 3 * STEP, timedelta(hours=6))[gw]
+    assert plan.if_indexes == (1010,)
+    assert plan.fallbacks == ((1010, ("ifHighSpeed",)),)
+    assert session.scalars(sa.select(Outage).where(Outage.link_id == network["link"])).all() == []
+
+
+@pytest.mark.parametrize(
+    ("interface_name", "matched"),
+    [("GE0/0/1", 1), ("GigabitEthernet0/0/1", 1), ("上联 电信", 1), ("GE0/0/2", 2)],
+)
+def test_an_uplink_is_matched_by_if_name_else_if_descr_else_if_alias(
+    interface_name: str, matched: int
+) -> None:
+    rows = [
+        InterfaceReading(1, name="GE0/0/1", descr="GigabitEthernet0/0/1", alias="上联 电信"),
+        # ifDescr of this one is the other's ifName: the ifName wins, whatever the order.
+        InterfaceReading(2, name="GE0/0/2", descr="GE0/0/1", alias="GigabitEthernet0/0/1"),
+    ]
+    for ordered in (rows, rows[::-1]):
+        found = polling.match_interface(ordered, interface_name)
+        assert found is not None and found.if_index == matched
+    assert polling.match_interface(rows, "GE9/9/9") is None
+    assert polling.match_interface(rows, None) is None
+
+
+def test_a_rediscovery_forgets_interfaces_the_device_no_longer_has(
+    session: Session, network: dict[str, Any]
+) -> None:
+    gw = network["gateway"]
+    record(session, seen(gw, T0))
+    moved = seen(gw, T0 + STEP)  # the agent renumbered its interfaces: GE0/0/1 is now 7
+    record(session, replace(moved, interfaces=[replace(moved.interfaces[0], if_index=7)]))
+    indexes = session.scalars(
+        sa.select(InterfaceState.if_index).where(InterfaceState.device_id == gw)
+    ).all()
+    assert list(indexes) == [7]
+    assert session.scalars(sa.select(Outage).where(Outage.link_id == network["link"])).all() == []
