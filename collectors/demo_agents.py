@@ -12,8 +12,11 @@ devices at every start, whatever else changed): :data:`DOWN_SHARE` have no agent
 :data:`WRONG_COMMUNITY_SHARE` of the v1/v2c ones answer another community than the
 inventory holds (the collector records an auth failure), and among the monitored uplinks of
 the answering devices :data:`SLOW_SHARE` negotiate less than their contract and
-:data:`INTERFACE_DOWN_SHARE` are down. Each share is at least one device or uplink if there
-is any, so that even a small demo shows each state.
+:data:`INTERFACE_DOWN_SHARE` are down. :data:`NARROW_SHARE` of the answering devices whose
+ports are at most gigabit are cheap switches without ifXTable (no ifName, ifHighSpeed or
+64-bit counters), so the collector's fallbacks to ifDescr, ifSpeed and 32-bit counters show.
+Each share is at least one device or uplink if there is any, so that even a small demo shows
+each state.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from collectors.profiles import load_profile
 from collectors.shared_simulation import SharedAgent, SharedSnmpSimulator
-from collectors.simulation import SimDevice, SimInterface, SimUser
+from collectors.simulation import IFX_ENTRY, SimDevice, SimInterface, SimUser
 from inventory import demo
 from inventory.choices import SnmpPrivProtocol, SnmpVersion
 from inventory.models import Device, NetworkLink
@@ -44,6 +47,8 @@ DOWN_SHARE = 0.04
 WRONG_COMMUNITY_SHARE = 0.03
 SLOW_SHARE = 0.05
 INTERFACE_DOWN_SHARE = 0.03
+NARROW_SHARE = 0.1
+NARROW_MAX_MBPS = 1000  # ifSpeed (bit/s, 32 bits) tells speeds up to 4.29 Gbit/s only
 PORT_SPEEDS = (10, 100, 1000, 2500, 10_000, 25_000, 40_000, 100_000)  # Mbit/s
 ENTERPRISES = {name: number for number, name in load_profile().fingerprints.vendors}
 # What each vendor's devices say about themselves (sysDescr; sysObjectID under 1.3.6.1.4.1.N).
@@ -68,10 +73,12 @@ class DemoAgentsSummary:
     uplinks: int  # monitored uplinks of the answering devices
     slow_uplinks: int  # negotiating less than their contract
     down_uplinks: int  # interface oper down
+    narrow: int = 0  # answering without ifXTable: ifDescr, ifSpeed and 32-bit counters only
     down_ids: frozenset[int] = field(default=frozenset(), repr=False)
     wrong_community_ids: frozenset[int] = field(default=frozenset(), repr=False)
     slow_link_ids: frozenset[int] = field(default=frozenset(), repr=False)
     down_link_ids: frozenset[int] = field(default=frozenset(), repr=False)
+    narrow_ids: frozenset[int] = field(default=frozenset(), repr=False)
 
     def line(self) -> str:
         """One line for the console."""
@@ -80,7 +87,8 @@ class DemoAgentsSummary:
             f"{self.ok + self.wrong_community} simulated SNMP agents for "
             f"{self.devices} devices: {self.down} down, {self.wrong_community} with a wrong "
             f"community{skipped}; of {self.uplinks} uplinks {self.slow_uplinks} slower than "
-            f"contracted, {self.down_uplinks} down"
+            f"contracted, {self.down_uplinks} down; {self.narrow} without ifXTable "
+            "(32-bit counters)"
         )
 
 
@@ -254,6 +262,18 @@ def plan_demo_agents(
         if device_id not in down and device_id not in wrong
         for name in links[device_id]
     ]
+    cheap = [
+        device_id
+        for device_id in playable
+        if device_id not in down
+        and device_id not in wrong
+        and links[device_id]  # a monitored uplink shows the fallbacks at work
+        and all(
+            port_speed(max(link.down_mbps for link in carried)) <= NARROW_MAX_MBPS
+            for carried in links[device_id].values()
+        )
+    ]
+    narrow = _pick(cheap, NARROW_SHARE, "narrow")
     keyed = {_rank("uplink", d, n): (d, n) for d, n in ok_interfaces}
     troubled = sorted(keyed)
     down_count = max(1, round(len(troubled) * INTERFACE_DOWN_SHARE)) if troubled else 0
@@ -290,6 +310,7 @@ def plan_demo_agents(
                     sys_uptime=_rank("uptime", device.id) % (90 * 86_400 * 100),
                     interfaces=tuple(interfaces),
                     clock=True,
+                    omit=frozenset({IFX_ENTRY}) if device.id in narrow else frozenset(),
                 ),
                 community,
             )
@@ -314,6 +335,8 @@ def plan_demo_agents(
         wrong_community_ids=frozenset(wrong),
         slow_link_ids=slow_links,
         down_link_ids=down_links,
+        narrow=len(narrow),
+        narrow_ids=frozenset(narrow),
     )
     return DemoAgentsPlan(agents, sorted(users.values(), key=lambda u: u.name), summary)
 

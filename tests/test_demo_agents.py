@@ -50,8 +50,8 @@ from inventory.choices import (
     SnmpVersion,
 )
 from inventory.db import make_sessionmaker
-from inventory.models import Device, SnmpCredential
-from inventory.models.polling import DeviceState, InterfaceState, Outage
+from inventory.models import Device, NetworkLink, SnmpCredential
+from inventory.models.polling import DeviceState, InterfaceState, LinkVerification, Outage
 from inventory.secretbox import SecretBox
 from inventory.services import credentials
 from tests.conftest import FERNET_KEY
@@ -249,6 +249,8 @@ def test_the_small_demo_polls_live(engine: Engine, session: Session, tmp_path: P
         assert stat.S_IMODE((tmp_path / "agents").stat().st_mode) == 0o700
         assert summary.down >= 1 and summary.wrong_community >= 1
         assert summary.slow_uplinks >= 1 and summary.down_uplinks >= 1
+        assert summary.narrow >= 1  # issue 21: some switches have no ifXTable
+        assert plan_demo_agents(session, box, network=block).summary == summary  # deterministic
         assert summary.ok > 10 * (summary.down + summary.wrong_community) / 2
         assert len(simulator.agents) == summary.ok + summary.wrong_community
         line = summary.line()
@@ -286,6 +288,36 @@ def test_the_small_demo_polls_live(engine: Engine, session: Session, tmp_path: P
     assert any(up for up, _ in rates)
     assert all(rate > 0 for up, rate in rates if up)  # a down port carries nothing
     assert all(rate == 0 for up, rate in rates if not up)
+    # Switches without ifXTable: names from ifDescr, speed from ifSpeed, 32-bit counters,
+    # and their uplinks are up at their speed after two polls like any other.
+    narrow = session.scalars(
+        sa.select(InterfaceState).where(InterfaceState.device_id.in_(summary.narrow_ids))
+    ).all()
+    assert narrow and all(i.name is None and i.descr for i in narrow)
+    assert all(i.counter_bits == 32 for i in narrow if i.in_octets is not None)
+    assert all(i.speed_mbps for i in narrow if i.oper_up)
+    assert any(i.in_bps for i in narrow if i.oper_up)
+    narrow_links = session.scalars(
+        sa.select(NetworkLink).where(
+            NetworkLink.device_id.in_(summary.narrow_ids),
+            NetworkLink.interface_name.is_not(None),
+            NetworkLink.decommissioned_on.is_(None),
+        )
+    ).all()
+    verdicts = {
+        v.link_id: v
+        for v in session.scalars(
+            sa.select(LinkVerification).where(
+                LinkVerification.link_id.in_([link.id for link in narrow_links])
+            )
+        )
+    }
+    healthy = [
+        link.id
+        for link in narrow_links
+        if link.id not in summary.down_link_ids | summary.slow_link_ids
+    ]
+    assert healthy and all(verdicts[i].oper_up and verdicts[i].measured_mbps for i in healthy)
     named = session.scalars(sa.select(Device).where(Device.id.in_(ok))).all()
     assert all(d.sys_descr and d.sys_object_id for d in named)
     assert any("Huawei" in (d.sys_descr or "") for d in named if d.vendor == "Huawei")
