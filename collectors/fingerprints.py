@@ -8,7 +8,7 @@ device's ENTITY-MIB names none. See the end of ``profiles/default.toml``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,11 +91,8 @@ def parse_fingerprints(data: Mapping[str, Any], fail: Callable[[str], Exception]
     rules = data.get("models", [])
     if not isinstance(rules, list):
         raise fail("[[models]] must be an array of tables")
-    return Fingerprints(tuple(sorted(vendors)), tuple(_rule(r, n, fail) for n, r in _each(rules)))
-
-
-def _each(rules: Iterable[Any]) -> Iterable[tuple[int, Any]]:
-    return enumerate(rules, start=1)
+    models = tuple(_rule(rule, n, fail) for n, rule in enumerate(rules, start=1))
+    return Fingerprints(tuple(sorted(vendors)), models)
 
 
 def _rule(spec: Any, number: int, fail: Callable[[str], Exception]) -> ModelRule:
