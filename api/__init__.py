@@ -35,6 +35,7 @@ from api import (
     standards,
     users,
 )
+from api.instance import instance_dir
 
 RESOURCES = (regions, schools, networks, links, devices, credentials, classrooms, changes, users)
 RESOURCES += (imports, monitoring)  # apart, as the line above is full
@@ -47,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     ``production`` (api/wsgi.py, for gunicorn) insists on explicit keys and database.
     Raises ``config.ConfigError`` with one line per missing or bad setting.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=str(instance_dir()), instance_relative_config=True)
     config.load(app, test_config, production)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable

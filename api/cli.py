@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import secrets
 import socket
 from datetime import timedelta
@@ -19,6 +20,7 @@ from api import (
     commands_reports,
     commands_spreadsheets,
     commands_users,
+    instance,
     runtime,
 )
 from collectors import demo_agents
@@ -56,7 +58,41 @@ def _create_app() -> Flask:
         ) from None
 
 
-main = FlaskGroup(create_app=_create_app, help="digicampus: school digital-campus inventory.")
+def _choose_instance(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    # Through the environment, so that the app, gunicorn and any child process agree.
+    if value:
+        os.environ[instance.HOME_ENV] = value
+
+
+class _Group(FlaskGroup):
+    """Flask's group, whose command list needs no app.
+
+    Every command is registered on this group itself (``_COMMANDS``), so ``--help`` builds no
+    app: building one would create the instance folder's keys and database file.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return sorted(click.Group.list_commands(self, ctx))
+
+
+main = _Group(
+    create_app=_create_app,
+    help="digicampus: school digital-campus inventory.",
+    params=[
+        click.Option(
+            ["--instance"],
+            metavar="DIR",
+            expose_value=False,
+            is_eager=True,
+            callback=_choose_instance,
+            help=(
+                "Instance folder (settings, keys, SQLite database). Default: $DIGICAMPUS_HOME, "
+                "else ~/.local/share/digicampus."
+            ),
+        )
+    ],
+)
 main.add_command(commands_collect.run_command)  # replaces Flask's: ours runs the collector too
 
 
@@ -246,12 +282,23 @@ def _prepare_demo(seed: int, scale: float) -> tuple[str, str]:
     return issued.secret, password
 
 
+_COMMANDS = (
+    db_group,
+    commands_users.users_group,
+    commands_spreadsheets.import_command,
+    commands_spreadsheets.export_command,
+    commands_collect.poll_command,
+    commands_collect.collect_command,
+    commands_reports.report_group,
+    commands_backup.backup_command,
+    commands_backup.restore_command,
+    demo_command,
+)
+for _command in _COMMANDS:
+    main.add_command(_command)
+
+
 def init_app(app: Flask) -> None:
-    """Attach the subcommands to the app's CLI."""
-    app.cli.add_command(db_group)
-    commands_users.register(app)
-    commands_spreadsheets.register(app)
-    commands_collect.register(app)
-    commands_reports.register(app)
-    commands_backup.register(app)
-    app.cli.add_command(demo_command)
+    """Attach the subcommands to the app's CLI too (``app.test_cli_runner`` invokes them there)."""
+    for command in _COMMANDS:
+        app.cli.add_command(command)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import Flask
 from flask.cli import with_appcontext
 
 from api import runtime
@@ -68,9 +67,3 @@ def restore_command(file: Path, force: bool) -> None:
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored {total} rows at revision {manifest['revision']} from {file}")
-
-
-def register(app: Flask) -> None:
-    """Attach the commands to the app's CLI."""
-    app.cli.add_command(backup_command)
-    app.cli.add_command(restore_command)

@@ -132,9 +132,3 @@ def serve(app: Flask, host: str, port: int) -> None:
     finally:
         if background is not None:
             background.stop()
-
-
-def register(app: Flask) -> None:
-    """Attach the commands to the app's CLI."""
-    app.cli.add_command(poll_command)
-    app.cli.add_command(collect_command)

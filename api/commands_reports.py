@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from api import runtime
@@ -145,8 +144,3 @@ def export_command(
     else:
         path.write_text(export.report_csv(body, breakdown, lang), encoding="utf-8")
     click.echo(f"wrote {path}")
-
-
-def register(app: Flask) -> None:
-    """Attach ``report`` to the app's CLI."""
-    app.cli.add_command(report_group)

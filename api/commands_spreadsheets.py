@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 
 from api import runtime
@@ -217,9 +216,3 @@ def _write_atomically(path: Path, write: Callable[[Any], int]) -> int:
         Path(temporary).unlink(missing_ok=True)
         raise
     return count
-
-
-def register(app: Flask) -> None:
-    """Add ``import`` and ``export`` to the app's command line (call from api.cli.init_app)."""
-    app.cli.add_command(import_command)
-    app.cli.add_command(export_command)

@@ -6,13 +6,13 @@ Tokens are printed once, when created; passwords are only ever prompted for.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import TypeVar
 
 import click
-from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
@@ -67,8 +67,14 @@ def users_group() -> None:
 
 @users_group.command("create-admin")
 @click.argument("name")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print {"name", "role", "token", "expires_at"} as one JSON object, for scripts.',
+)
 @with_appcontext
-def create_admin(name: str) -> None:
+def create_admin(name: str, as_json: bool) -> None:
     """Create admin NAME and print its API token (shown this once only)."""
 
     def create(session: Session, actor: Actor) -> accounts.IssuedToken:
@@ -76,6 +82,16 @@ def create_admin(name: str) -> None:
         return accounts.issue_token(session, actor, user, label="created by create-admin")
 
     issued = _run(create)
+    if as_json:
+        expires = issued.token.expires_at
+        record = {
+            "name": name.strip(),
+            "role": UserRole.ADMIN.value,
+            "token": issued.secret,
+            "expires_at": expires.isoformat() if expires else None,
+        }
+        click.echo(json.dumps(record))
+        return
     click.echo(f"admin {name!r} created. API token (shown once, store it now):")
     click.echo(issued.secret)
 
@@ -183,8 +199,3 @@ def revoke_token(token_id: int) -> None:
     """Revoke API token TOKEN_ID (see the id in the API's token lists)."""
     _run(lambda session, actor: accounts.revoke_token(session, actor, token_id))
     click.echo(f"API token {token_id} revoked.")
-
-
-def register(app: Flask) -> None:
-    """Add the ``users`` group to the app's CLI (replacing any earlier ``users`` group)."""
-    app.cli.add_command(users_group)

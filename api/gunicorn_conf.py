@@ -15,6 +15,7 @@ from flask import Flask
 # Module-level names are read as gunicorn settings (``config`` is one): import under others.
 from api import config as _config
 from api import metrics as _metrics
+from api.instance import instance_dir as _instance_dir
 
 wsgi_app = "api.wsgi:app"
 bind = "127.0.0.1:8000"
@@ -26,7 +27,7 @@ accesslog = None  # the app logs one line per request itself (api/request_log.py
 
 def _settings() -> Any:
     """The configuration as the workers will see it (instance file, then environment)."""
-    app = Flask("api", instance_relative_config=True)
+    app = Flask("api", instance_path=str(_instance_dir()), instance_relative_config=True)
     try:
         _config.load(app, None, production=True)
     except _config.ConfigError as exc:

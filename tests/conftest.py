@@ -4,6 +4,7 @@ migrated once per session with Alembic and emptied of non-reference rows after e
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -24,6 +25,9 @@ from inventory.secretbox import SecretBox
 from inventory.services import accounts
 
 TEST_DB_ENV = "DIGICAMPUS_TEST_DATABASE_URL"
+# Every app, command and child process of the run keeps its instance folder here: never in the
+# tester's home or the checkout.
+os.environ["DIGICAMPUS_HOME"] = tempfile.mkdtemp(prefix="digicampus-home-")
 FERNET_KEY = SecretBox.generate_key()
 REFERENCE_TABLES = {"region", "school_type"}
 REFERENCE_REGIONS = [row["code"] for row in reference.region_rows()]

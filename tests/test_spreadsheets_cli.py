@@ -12,7 +12,7 @@ from click.testing import Result
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from api.commands_spreadsheets import export_command, import_command, register
+from api.commands_spreadsheets import export_command, import_command
 from inventory.actor import Actor
 from inventory.models import ChangeRecord, Classroom
 from tests.conftest import COUNTY, OTHER_COUNTY
@@ -123,9 +123,10 @@ def test_export_refuses_unknown_filters_and_formats(app: Flask, tmp_path: Path) 
     assert not (tmp_path / "s.csv").exists()
 
 
-def test_register_adds_both_commands() -> None:
-    app = Flask("register-test")
-    register(app)
+def test_import_and_export_are_commands_of_digicampus_and_of_the_app(app: Flask) -> None:
+    from api.cli import main
+
+    assert {"import", "export"} <= set(main.commands)
     assert {"import", "export"} <= set(app.cli.commands)  # type: ignore[attr-defined]
 
 
