@@ -36,6 +36,7 @@ from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
 from collectors.settings import CollectorConfig
 from collectors.webhooks import WebhookNotifier
+from inventory import localday
 from inventory.coverage import snapshots
 from inventory.models.base import utcnow
 from inventory.secretbox import SecretBox
@@ -100,7 +101,8 @@ class CollectorService:
             },
             executors={"default": AsyncIOExecutor()},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-            timezone="UTC",
+            # Cron times are the bureau's clock: the month-end report follows local midnight.
+            timezone=localday.zone(),
         )
         now = utcnow()
         scheduler.add_job(
@@ -124,7 +126,8 @@ class CollectorService:
         scheduler.add_job(
             prune, "cron", hour=3, minute=17, id="prune", replace_existing=True, jobstore="default"
         )
-        # Daily, so a missed month end is caught up; the report waits for the last polls.
+        # Daily, so a missed month end is caught up; at 00:40 local time the report waits
+        # for the rollup (at :05) of the month's last local hour.
         scheduler.add_job(
             publish_reports,
             "cron",
