@@ -55,7 +55,7 @@ def verified_links(
             LinkVerification.verified.is_(True), LinkVerification.checked_at >= fresh
         )
     end = localday.end_of(as_of)
-    window_start = end - timedelta(days=rule.window_days)
+    window_start = localday.start_of(as_of - timedelta(days=rule.window_days - 1))
     recent_start = end - timedelta(hours=rule.max_poll_age_hours)
 
     iface_stmt = (
