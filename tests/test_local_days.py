@@ -26,6 +26,7 @@ from inventory import localday
 from inventory.actor import Actor
 from inventory.choices import (
     CampusArchitecture,
+    Metric,
     OutageCause,
     SnapshotKind,
     UserRole,
@@ -33,6 +34,7 @@ from inventory.choices import (
 )
 from inventory.coverage import evaluation, snapshots
 from inventory.coverage.report import coverage_report
+from inventory.coverage.trend import trend
 from inventory.db import make_sessionmaker
 from inventory.models import HourlyRollup, InterfaceState, NetworkLink, Outage, PollSample
 from inventory.services import accounts, monitoring, polling
@@ -200,6 +202,28 @@ def test_the_month_end_report_is_published_after_local_midnight(session: Session
     assert second.kind is SnapshotKind.MONTH_END
     assert second.body["verification"] == "history"  # 31 December is past at 00:05
     assert snapshots.publish_month_end(session, AFTER + timedelta(hours=1)) is None
+
+
+def test_a_trends_month_end_is_computed_from_its_local_day_on(session: Session) -> None:
+    build(session)
+    session.commit()
+    jan31 = datetime(2026, 1, 30, 16, 0, tzinfo=UTC)  # 31 January begins, local
+
+    def last_point(now: datetime) -> dict[str, Any]:
+        body = trend(
+            session,
+            SYSTEM,
+            STANDARD,
+            Metric.DIGITAL_CAMPUS_RATE,
+            start=DEC31,
+            end=date(2026, 1, 31),
+            now=now,
+        )
+        return dict(body["points"][-1])
+
+    assert last_point(jan31 - timedelta(minutes=5))["projected"] is True  # 30 January
+    late = last_point(jan31 + timedelta(minutes=5))  # 31 January: today, computed
+    assert late["date"] == "2026-01-31" and late["projected"] is False
 
 
 def test_the_scheduler_publishes_the_month_end_report_at_0040_on_the_bureaus_clock() -> None:
