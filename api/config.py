@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from collectors import settings as collector_settings
+from inventory import localday
 from inventory.secretbox import SecretBox, SecretBoxError
 
 ENV_PREFIX = "DIGICAMPUS_"
@@ -46,6 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "METRICS_DIR": "",  # prometheus_client multiprocess directory; required with several workers
     "METRICS_TOKEN": "",  # if set, /metrics wants "Authorization: Bearer <it>"
     "HEALTH_MAX_CYCLE_AGE_S": 900,  # the newest finished poll cycle may be this old
+    # The bureau's day (inventory/localday.py): dates people read are local to this zone.
+    "TIME_ZONE": localday.DEFAULT_ZONE,
 }
 
 
@@ -71,6 +74,7 @@ def load(app: Flask, test_config: dict[str, Any] | None, production: bool = Fals
         app.config.from_mapping(test_config)
     if problems := validate(app.config, production):
         raise ConfigError(problems)
+    localday.configure(app.config["TIME_ZONE"])
     if not app.config["DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'digicampus.sqlite'}"
@@ -137,6 +141,12 @@ def validate(config: dict[str, Any], production: bool = False) -> list[str]:
     if isinstance(age, bool) or not isinstance(age, int | float) or not 60 <= age <= 7 * 86_400:
         problems.append(
             f"{ENV_PREFIX}HEALTH_MAX_CYCLE_AGE_S must be a number of seconds from 60 to 604800"
+        )
+    try:
+        localday.parse_zone(config.get("TIME_ZONE", localday.DEFAULT_ZONE))
+    except ValueError:
+        problems.append(
+            f"{ENV_PREFIX}TIME_ZONE must be an IANA time zone name such as Asia/Shanghai"
         )
     try:
         collector_settings.from_config(config)

@@ -29,6 +29,7 @@ from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +37,7 @@ from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
 from collectors.settings import CollectorConfig
 from collectors.webhooks import WebhookNotifier
+from inventory import localday
 from inventory.coverage import snapshots
 from inventory.models.base import utcnow
 from inventory.secretbox import SecretBox
@@ -100,7 +102,8 @@ class CollectorService:
             },
             executors={"default": AsyncIOExecutor()},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-            timezone="UTC",
+            # Cron times are the bureau's clock: the month-end report follows local midnight.
+            timezone=localday.zone(),
         )
         now = utcnow()
         scheduler.add_job(
@@ -118,22 +121,8 @@ class CollectorService:
             id="heartbeat",
             jobstore="local",
         )
-        scheduler.add_job(
-            rollup, "cron", minute=5, id="rollup", replace_existing=True, jobstore="default"
-        )
-        scheduler.add_job(
-            prune, "cron", hour=3, minute=17, id="prune", replace_existing=True, jobstore="default"
-        )
-        # Daily, so a missed month end is caught up; the report waits for the last polls.
-        scheduler.add_job(
-            publish_reports,
-            "cron",
-            hour=0,
-            minute=40,
-            id="publish_reports",
-            replace_existing=True,
-            jobstore="default",
-        )
+        for job_id, func, trigger in maintenance_jobs():
+            scheduler.add_job(func, trigger, id=job_id, replace_existing=True, jobstore="default")
         for job_id, func, trigger in self._shared_jobs:
             scheduler.add_job(func, id=job_id, replace_existing=True, jobstore="default", **trigger)
         _running = self
@@ -160,6 +149,18 @@ class CollectorService:
         if _running is self:
             _running = None
         log.info("collector %s stopped", self.name)
+
+
+def maintenance_jobs() -> list[tuple[str, Callable[[], Any], CronTrigger]]:
+    """The shared jobs and when they run, on the bureau's clock."""
+    zone = localday.zone()
+    return [
+        ("rollup", rollup, CronTrigger(minute=5, timezone=zone)),
+        ("prune", prune, CronTrigger(hour=3, minute=17, timezone=zone)),
+        # Daily, so a missed month end is caught up; at 00:40 local time the report waits
+        # for the rollup (at :05) of the month's last local hour.
+        ("publish_reports", publish_reports, CronTrigger(hour=0, minute=40, timezone=zone)),
+    ]
 
 
 def _service() -> CollectorService:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import request
 
 from api import runtime, security
 from dashboards.auth import page_actor
+from inventory import localday
 from inventory.actor import Actor
 from inventory.errors import NotFound
 from inventory.standards.registry import get_standard
@@ -30,8 +31,8 @@ def now() -> datetime:
 
 
 def today() -> date:
-    """Today in UTC."""
-    return now().astimezone(UTC).date()
+    """The bureau's date on the request's clock."""
+    return localday.day_of(now())
 
 
 def standard() -> Standard:

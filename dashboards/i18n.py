@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import Response, request
 
 from dashboards.texts import PAGE_TEXTS
+from inventory import localday
 from inventory.choices import (
     LABELS,
     METRIC_LABELS,
@@ -168,11 +169,11 @@ def month(value: date | str) -> str:
 
 
 def moment(value: datetime | None) -> str:
-    """A time of day with its date, in UTC: 2025年6月30日 12:05 or 30 Jun 2025 12:05 UTC."""
+    """A time of day with its date on the bureau's clock: 2025年6月30日 20:05 or 30 Jun 2025 20:05."""
     if value is None:
         return "—"
-    clock = value.strftime("%H:%M")
-    return f"{day(value.date())} {clock}" + ("" if language() == "zh" else " UTC")
+    value = localday.local(value)
+    return f"{day(value.date())} {value.strftime('%H:%M')}"
 
 
 def hours(span: timedelta) -> str:

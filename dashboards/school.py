@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint
@@ -16,7 +15,7 @@ from inventory import scope
 from inventory.choices import ClassroomKind, Lifecycle
 from inventory.coverage import evaluation
 from inventory.overview import classroom_misses
-from inventory.services import campus_networks, classrooms, devices, links, monitoring, polling
+from inventory.services import campus_networks, classrooms, devices, links, monitoring
 from inventory.services.campus_networks import CampusNetworkFilter
 from inventory.services.classrooms import ClassroomFilter
 from inventory.services.common import PageRequest
@@ -31,16 +30,9 @@ CHART_DAYS = 30
 
 
 def daily_availability(link: Any) -> dict[str, Any]:
-    """The uplink's availability on each of the last 30 days (UTC), as a bar chart."""
-    session, now = runtime.session(), common.now()
-    end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    days = []
-    for back in range(CHART_DAYS - 1, -1, -1):
-        until = min(end - timedelta(days=back), now)
-        start_day = end - timedelta(days=back + 1)
-        value = polling.availabilities(session, [link], until - start_day, until)[link.id]
-        days.append((day(start_day.date()), value))
-    return charts.availability_bars(days)
+    """The uplink's availability on each of the bureau's last 30 local days, as a bar chart."""
+    days = monitoring.daily_availability(runtime.session(), link, common.now(), CHART_DAYS)
+    return charts.availability_bars([(day(on), value) for on, value in days])
 
 
 @bp.get("/schools/<code>")

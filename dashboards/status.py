@@ -1,9 +1,8 @@
 """The status board (/status): devices and uplinks down now, since when, per county; and the
-outages of the last seven days."""
+outages of the last seven days (the bureau's local days, today included)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from flask import Blueprint
 from api import runtime
 from dashboards import common
 from dashboards.auth import login_required, render
+from inventory import localday
 from inventory.choices import RegionLevel
 from inventory.models import Device, NetworkLink, Outage, Region
 from inventory.services.common import PageRequest
@@ -19,7 +19,7 @@ from inventory.services.monitoring import OutageFilter, list_outages
 
 bp = Blueprint("status", __name__, template_folder="templates")
 
-RECENT = timedelta(days=7)
+RECENT_DAYS = 7
 MAX_ROWS = 1000
 
 
@@ -38,8 +38,9 @@ def board() -> Any:
     open_now = list_outages(
         session, actor, OutageFilter(open=True), PageRequest(1, MAX_ROWS, "started_at")
     )
+    since, _ = localday.last_days(RECENT_DAYS, now)
     recent = list_outages(
-        session, actor, OutageFilter(since=now - RECENT), PageRequest(1, MAX_ROWS, "-started_at")
+        session, actor, OutageFilter(since=since), PageRequest(1, MAX_ROWS, "-started_at")
     )
     outages: list[Outage] = open_now.items + recent.items
     device_ids = {o.device_id for o in outages}

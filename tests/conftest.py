@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from api import create_app
-from inventory import migrate, reference
+from inventory import localday, migrate, reference
 from inventory.actor import Actor
 from inventory.choices import UserRole
 from inventory.db import make_engine, make_sessionmaker
@@ -72,6 +72,14 @@ def _postgres_only(request: pytest.FixtureRequest) -> None:
     on_postgres = os.environ.get(TEST_DB_ENV, "").startswith("postgresql")
     if request.node.get_closest_marker("postgres_only") and not on_postgres:
         pytest.skip("needs PostgreSQL (set DIGICAMPUS_TEST_DATABASE_URL); SQLite lacks the feature")
+
+
+@pytest.fixture(autouse=True)
+def _default_zone() -> Iterator[None]:
+    """The bureau's zone is process-wide: a test that builds an app in another zone must not
+    move the days of the tests after it."""
+    yield
+    localday.configure(localday.DEFAULT_ZONE)
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import date
 from typing import IO, Any
 
 import marshmallow as ma
@@ -28,6 +27,7 @@ from api.imports.schemas import (
     LinkExportArgs,
     SchoolExportArgs,
 )
+from inventory import localday
 from inventory.errors import NotFound
 from inventory.services.campus_networks import CampusNetworkFilter
 from inventory.services.classrooms import ClassroomFilter
@@ -188,7 +188,7 @@ def _export_view(
             except BaseException:
                 out.close()
                 raise
-            return _send(out, fmt, f"{entity.name}-{date.today().isoformat()}.{fmt}")
+            return _send(out, fmt, f"{entity.name}-{localday.today().isoformat()}.{fmt}")
 
     Export.get.__doc__ = (
         f"Export {entity.name} matching the filters of their list, as XLSX or CSV in the "

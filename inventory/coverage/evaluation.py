@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import localday
 from inventory.actor import Actor
 from inventory.choices import TIERS, CampusArchitecture, Stage, Tier, WirelessCoverage
 from inventory.coverage.reasons import reason
@@ -224,7 +225,7 @@ def evaluate_school(
     the standard neither counts nor reports, answers ``evaluated: false``.
     """
     now = now or utcnow()
-    day = as_of or now.astimezone(UTC).date()
+    day = as_of or localday.day_of(now)
     school = school_by_code(session, actor, code)
     root = session.get(Region, school.region_code)
     assert root is not None
@@ -267,7 +268,7 @@ def gap_list(
     """Every counted school whose declared or verified tier is below the digital-campus tier,
     with what it lacks to reach it, by region then code; one page (all with ``page`` None)."""
     now = now or utcnow()
-    day = as_of or now.astimezone(UTC).date()
+    day = as_of or localday.day_of(now)
     root = region_in_scope(session, actor, region)
     sel = Selection(
         root.path,

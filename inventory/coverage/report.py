@@ -9,13 +9,13 @@ rate, which is not a rate of 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import scope
+from inventory import localday, scope
 from inventory.actor import Actor
 from inventory.choices import TIERS, CampusArchitecture, RegionLevel, Stage
 from inventory.coverage.schools import Selection, school_rows, subtree_codes
@@ -171,7 +171,7 @@ def coverage_report(
     """The coverage report of a region subtree as of a date (default today): totals, per child
     region, per stage, per child region and stage, counties ranked, kindergartens apart."""
     now = now or utcnow()
-    day = as_of or now.astimezone(UTC).date()
+    day = as_of or localday.day_of(now)
     root = region_in_scope(session, actor, region)
     subtree = list(
         session.scalars(
@@ -236,7 +236,7 @@ def coverage_report(
         "standard": standard.summary(),
         "digital_campus_tier": standard.digital_campus_tier.value,
         "verification": "live" if uses_live_verdicts(day, now) else "history",
-        "generated_at": now.isoformat(),
+        "generated_at": localday.local(now).isoformat(),  # an instant, on the bureau's clock
         "stages": sorted(s.value for s in stages) if stages else None,
         "totals": totals.metrics(),
         "by_region": by_region,

@@ -6,12 +6,12 @@ past, never what was published. The scheduler calls ``publish_month_end`` (idemp
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import scope
+from inventory import localday, scope
 from inventory.actor import Actor
 from inventory.choices import SnapshotKind, UserRole
 from inventory.coverage.report import coverage_report, region_in_scope
@@ -67,7 +67,7 @@ def publish_month_end(session: Session, now: datetime) -> ReportSnapshot | None:
     Meant for the scheduler: call it daily or at each month's start; a missed run catches up
     on the next one.
     """
-    as_of = previous_month_end(now.astimezone(UTC).date())
+    as_of = previous_month_end(localday.day_of(now))
     actor = Actor.system(SCHEDULER)
     root = region_in_scope(session, actor, None)
     exists = session.scalar(

@@ -8,12 +8,13 @@ and today reaches the value by the due date, and at risk otherwise.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import localday
 from inventory.actor import Actor
 from inventory.choices import Metric, MilestoneStatus, Stage
 from inventory.coverage.report import metric_value, region_in_scope
@@ -177,7 +178,7 @@ def milestone_status(
 ) -> dict[str, Any]:
     """Where one milestone stands today: current value, gap, status, projection to its date."""
     now = now or utcnow()
-    today = now.astimezone(UTC).date()
+    today = localday.day_of(now)
     root = region_in_scope(session, actor, milestone.region_code)
     stages = frozenset(Stage(s) for s in milestone.stages) or None
     metric = milestone.metric

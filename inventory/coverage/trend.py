@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import localday
 from inventory.actor import Actor
 from inventory.choices import Metric, Stage
 from inventory.coverage.report import metric_value, region_in_scope
 from inventory.errors import invalid
+from inventory.localday import month_end
 from inventory.models import Milestone, Region
 from inventory.models.base import utcnow
 from inventory.standards.rules import Standard
 
 PROJECTION_MONTHS = 6  # the recent past a projection is fitted on
 MAX_MONTHS = 120  # ten years: a point is one report query
-
-
-def month_end(day: date) -> date:
-    """The last day of ``day``'s month."""
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def previous_month_end(day: date) -> date:
@@ -129,7 +125,7 @@ def trend(
     if len(month_ends(start, end)) > MAX_MONTHS:
         raise invalid("to", f"at most {MAX_MONTHS} months at a time")
     now = now or utcnow()
-    today = now.astimezone(UTC).date()
+    today = localday.day_of(now)
     root = region_in_scope(session, actor, region)
     points: list[dict[str, Any]] = []
     line: Line | None = None

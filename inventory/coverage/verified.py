@@ -4,7 +4,8 @@ Today (and for dates ahead) the verdict the collectors stored per link (``LinkVe
 counts, if it is fresh: checked within the standard's maximum poll age.
 
 For a past day D the stored verdict says nothing, so the rule of DESIGN.md is applied to the
-hourly rollups kept, over the window ending at the end of D (UTC):
+hourly rollups kept, over the window ending at the end of D (the bureau's local day, so the
+last hours before local midnight count on D and the first ones after it on D + 1):
 
 * monitored then: the link's device was polled successfully within the maximum poll age
   before the end of D;
@@ -19,25 +20,21 @@ Rollups are kept longer than raw samples, so this answers for the months a trend
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from inventory import localday
 from inventory.models import HourlyRollup, InterfaceState, LinkVerification, NetworkLink
 from inventory.standards.rules import Standard
 
 DEVICE_IF_INDEX = -1  # HourlyRollup's if_index for the device itself
 
 
-def end_of_day(day: date) -> datetime:
-    """The first instant after ``day`` (UTC)."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
-
-
 def uses_live_verdicts(as_of: date, now: datetime) -> bool:
-    """Whether ``as_of`` is today or later, where the stored verdicts are the answer."""
-    return as_of >= now.astimezone(UTC).date()
+    """Whether ``as_of`` is the bureau's today or later, where the stored verdicts answer."""
+    return as_of >= localday.day_of(now)
 
 
 def verified_links(
@@ -57,8 +54,8 @@ def verified_links(
         return sa.select(LinkVerification.link_id).where(
             LinkVerification.verified.is_(True), LinkVerification.checked_at >= fresh
         )
-    end = end_of_day(as_of)
-    window_start = end - timedelta(days=rule.window_days)
+    end = localday.end_of(as_of)
+    window_start = localday.start_of(as_of - timedelta(days=rule.window_days - 1))
     recent_start = end - timedelta(hours=rule.max_poll_age_hours)
 
     iface_stmt = (

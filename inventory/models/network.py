@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inventory import localday
 from inventory.choices import (
     CampusArchitecture,
     Carrier,
@@ -156,7 +157,7 @@ class NetworkLink(Timestamped, Base):
     @property
     def status(self) -> Lifecycle:
         """planned / active / decommissioned today, from the commissioning dates."""
-        return lifecycle_of(self.commissioned_on, self.decommissioned_on, date.today())
+        return lifecycle_of(self.commissioned_on, self.decommissioned_on, localday.today())
 
     def __repr__(self) -> str:
         return (

@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inventory import localday
 from inventory.choices import ClassroomKind, DisplayKind, Lifecycle
 from inventory.models.base import Base, Timestamped, enum_type, lifecycle_of
 from inventory.models.regions import Region, SchoolType
@@ -49,7 +50,7 @@ class School(Timestamped, Base):
     @property
     def status(self) -> Lifecycle:
         """planned / active / closed today, from the opened and closed dates."""
-        return lifecycle_of(self.opened_on, self.closed_on, date.today())
+        return lifecycle_of(self.opened_on, self.closed_on, localday.today())
 
     def __repr__(self) -> str:
         return f"School({self.code!r}, {self.name!r})"
@@ -106,7 +107,7 @@ class Classroom(Timestamped, Base):
     @property
     def status(self) -> Lifecycle:
         """planned / in service / decommissioned today, from the commissioning dates."""
-        return lifecycle_of(self.commissioned_on, self.decommissioned_on, date.today())
+        return lifecycle_of(self.commissioned_on, self.decommissioned_on, localday.today())
 
     def __repr__(self) -> str:
         return f"Classroom({self.id}, school={self.school_id}, room={self.room_code!r})"

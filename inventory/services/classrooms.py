@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import localday
 from inventory.actor import Actor
 from inventory.choices import ClassroomKind, DisplayKind, Lifecycle
 from inventory.errors import Conflict, NotFound, duplicate
@@ -92,7 +93,7 @@ def list_classrooms(
                 Classroom.commissioned_on,
                 Classroom.decommissioned_on,
                 flt.status,
-                today or date.today(),
+                today or localday.today(),
             )
         )
     if flt.building:

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
-from inventory import scope
+from inventory import localday, scope
 from inventory.actor import Actor
 from inventory.choices import ChangeAction, Lifecycle
 from inventory.errors import InvalidInput, NotFound, invalid
@@ -290,7 +290,7 @@ def archive_object(
 
     Archiving again with a later date changes nothing; an end before the start is refused.
     """
-    when = on or date.today()
+    when = on or localday.today()
     current = getattr(obj, end)
     if current is not None and current <= when:
         return

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import scope
+from inventory import localday, scope
 from inventory.actor import Actor
 from inventory.choices import Carrier, Lifecycle, LinkKind, LinkMedium
 from inventory.errors import duplicate
@@ -91,7 +91,7 @@ def list_links(
                 NetworkLink.commissioned_on,
                 NetworkLink.decommissioned_on,
                 flt.status,
-                today or date.today(),
+                today or localday.today(),
             )
         )
     if flt.monitored is True:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import scope
+from inventory import localday, scope
 from inventory.actor import Actor
 from inventory.choices import OutageCause
 from inventory.models import Device, NetworkLink, School
@@ -136,6 +136,25 @@ def link_status(session: Session, actor: Actor, link_id: int, now: datetime) -> 
         .order_by(Outage.started_at)
     ).all()
     return LinkStatus(link, session.get(LinkVerification, link_id), list(outages), available)
+
+
+def daily_availability(
+    session: Session, link: NetworkLink, now: datetime, days: int = 30
+) -> list[tuple[date, float | None]]:
+    """The uplink's availability on each of the bureau's last ``days`` local days, oldest
+    first, today so far included; None for a day before monitoring began.
+
+    A day runs from local midnight to local midnight, so an outage at 23:55 counts on that
+    day and one at 00:05 on the next, whatever the UTC date of either.
+    """
+    today = localday.day_of(now)
+    out: list[tuple[date, float | None]] = []
+    for back in range(days - 1, -1, -1):
+        day = today - timedelta(days=back)
+        start, end = localday.day_bounds(day)
+        until = min(end, now)
+        out.append((day, polling.availabilities(session, [link], until - start, until)[link.id]))
+    return out
 
 
 OUTAGE_SORTABLE: dict[str, SqlColumn] = {

@@ -19,8 +19,10 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
+from inventory import localday
 from inventory.actor import Actor
 from inventory.choices import DeviceStatus, OutageCause, PollFailure
+from inventory.localday import day_of
 from inventory.models import Device, NetworkLink, School, SnmpCredential
 from inventory.models.polling import (
     Collector,
@@ -236,7 +238,7 @@ def record_observations(
         .where(
             NetworkLink.device_id.in_(ids),
             sa.or_(
-                NetworkLink.decommissioned_on.is_(None), NetworkLink.decommissioned_on > now.date()
+                NetworkLink.decommissioned_on.is_(None), NetworkLink.decommissioned_on > day_of(now)
             ),
         )
     ):
@@ -592,8 +594,9 @@ def _verify_links(
 
 
 def hour_floor(moment: datetime) -> datetime:
-    """The start of the hour containing ``moment``."""
-    return moment.replace(minute=0, second=0, microsecond=0)
+    """The start (UTC) of the bureau's clock hour containing ``moment``: rollup hours are
+    local hours, so each local day is made of whole rollups even in a half-hour zone."""
+    return localday.hour_floor(moment)
 
 
 def rollup_hours(session: Session, start: datetime, end: datetime) -> int:
@@ -725,7 +728,7 @@ def poll_plans(
             NetworkLink.device_id.in_(ids),
             NetworkLink.interface_name.is_not(None),
             sa.or_(
-                NetworkLink.decommissioned_on.is_(None), NetworkLink.decommissioned_on > now.date()
+                NetworkLink.decommissioned_on.is_(None), NetworkLink.decommissioned_on > day_of(now)
             ),
         )
     ):

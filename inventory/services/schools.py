@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import scope
+from inventory import localday, scope
 from inventory.actor import Actor
 from inventory.choices import Lifecycle, RegionLevel, Stage
 from inventory.errors import duplicate
@@ -73,7 +73,7 @@ def list_schools(
     if flt.status:
         stmt = stmt.where(
             lifecycle_condition(
-                School.opened_on, School.closed_on, flt.status, today or date.today()
+                School.opened_on, School.closed_on, flt.status, today or localday.today()
             )
         )
     if flt.q:
