@@ -6,7 +6,12 @@ sheet at once. Cells give what openpyxl's ``data_only`` gives: a formula's cache
 formula Excel never calculated (a file written by a program) has no cached value; those cells
 are marked ``FORMULA_WITHOUT_VALUE`` so the importer can say so instead of reading a blank.
 
-CSV is accepted in UTF-8 (with or without BOM) and in GBK/GB18030, as Chinese Excel saves it.
+CSV is accepted in UTF-8 (with or without BOM) and in GBK/GB18030, as Chinese Excel saves it:
+a file that is not valid UTF-8 is read as GB18030 (a superset of GBK). A CSV cell our exports
+neutralised against formula injection (``'=…``) is read back as the value it was.
+
+Reading is bounded by ``Limits`` (limits.py): decompressed size, shared strings, rows,
+columns, cells and time; past one, SpreadsheetTooLarge names it. XML with a DTD is refused.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import csv
 import io
 import warnings
 import zipfile
-from collections.abc import Generator, Iterator
+import zlib
+from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,13 +30,24 @@ from itertools import chain, islice
 from typing import IO, Any
 from xml.parsers import expat
 
+from openpyxl.packaging.manifest import Manifest
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import column_index_from_string
 from openpyxl.utils.datetime import from_excel
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS
+from openpyxl.xml.functions import fromstring
 
-from inventory.errors import InvalidInput
 from inventory.spreadsheets.columns import ENTITIES, Column, Entity, is_blank
+from inventory.spreadsheets.limits import (
+    GuardedZip,
+    Limits,
+    SpreadsheetError,
+    SpreadsheetTooLarge,
+    parser,
+    read_shared_strings,
+)
+from inventory.spreadsheets.safety import from_csv
 
 HEADER_SCAN_ROWS = 30  # the header row must be among the first rows of a sheet
 MIN_HEADER_MATCHES = 2
@@ -38,13 +55,7 @@ ENCODINGS = ("utf-8-sig", "gb18030")
 CHUNK = 1 << 16
 XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0"
-
-
-class SpreadsheetError(InvalidInput):
-    """The file as a whole cannot be imported: not a spreadsheet, no header row, and the like."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, {"file": [message]})
+MAX_CELL_CHARS = 32_767  # Excel's own limit: a longer cell comes from no spreadsheet program
 
 
 class _FormulaWithoutValue:
@@ -55,6 +66,16 @@ class _FormulaWithoutValue:
 
 
 FORMULA_WITHOUT_VALUE: Any = _FormulaWithoutValue()
+
+
+@dataclass(frozen=True)
+class MissingSharedString:
+    """A cell that points at a shared string the file does not have (a damaged file)."""
+
+    index: str
+
+    def __str__(self) -> str:
+        return f"shared string #{self.index}"
 
 
 @dataclass
@@ -86,11 +107,16 @@ class Sheet:
         self.close()
 
 
-def open_sheet(source: IO[bytes], entity: Entity | None = None) -> Sheet:
+def open_sheet(
+    source: IO[bytes], entity: Entity | None = None, limits: Limits | None = None
+) -> Sheet:
     """Open ``source`` (a seekable binary file) and find the data of ``entity`` (or guess it).
 
-    Raises SpreadsheetError when the file is no XLSX or CSV, or no header row is found.
+    Raises SpreadsheetError when the file is no XLSX or CSV, or no header row is found, and
+    SpreadsheetTooLarge (a SpreadsheetError) past one of ``limits`` (the defaults if None);
+    the time bound runs from this call until the rows are all read.
     """
+    limits = limits or Limits()
     start = source.read(8)
     source.seek(0)
     if not start:
@@ -101,8 +127,8 @@ def open_sheet(source: IO[bytes], entity: Entity | None = None) -> Sheet:
             "or CSV and import that"
         )
     if start.startswith(XLSX_MAGIC):
-        return _open_xlsx(source, entity)
-    return _open_csv(source, entity)
+        return _open_xlsx(source, entity, limits)
+    return _open_csv(source, entity, limits)
 
 
 # --- header row ----------------------------------------------------------------------------
@@ -196,20 +222,46 @@ class _Workbook:
     timedelta_styles: frozenset[str]
     epoch: datetime
     sheets: list[tuple[str, str]]  # (title, part path) of each visible worksheet
+    limits: Limits
+    check_time: Callable[[], None]
 
 
-def _workbook(source: IO[bytes]) -> _Workbook:
-    """The workbook's structure, read by openpyxl (manifest, shared strings, styles, sheets).
+class _Reader(ExcelReader):
+    """openpyxl's reader on an archive we opened (and guard), without a second open."""
+
+    def __init__(self, archive: GuardedZip) -> None:
+        self.archive = archive
+        self.valid_files = archive.namelist()
+        self.read_only = True
+        self.keep_vba = False
+        self.data_only = True
+        self.keep_links = True
+        self.rich_text = False
+        self.shared_strings: list[str] = []
+
+
+def _workbook(source: IO[bytes], limits: Limits, check_time: Callable[[], None]) -> _Workbook:
+    """The workbook's structure, read by openpyxl (manifest, styles, sheets) and by us (shared
+    strings, streamed and counted against the limits).
 
     Only the worksheets themselves are left to ``_sheet_rows``: openpyxl's own row parser
     costs more than the whole rest of an import of 100,000 rows.
     """
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
-        reader = ExcelReader(source, read_only=True, data_only=True)
-        try:
-            reader.read_manifest()
-            reader.read_strings()
+    archive = GuardedZip(source, limits)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+            reader = _Reader(archive)
+            # read_manifest(), through the guard: openpyxl's own reads the part unchecked.
+            package: Any = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))  # type: ignore[arg-type]
+            reader.package = package
+            strings: list[str] = []
+            found = package.find(SHARED_STRINGS)
+            if found is not None:
+                path = found.PartName[1:]
+                archive.streamed.add(path)
+                with archive.open(path) as part:
+                    strings = read_shared_strings(part, limits, check_time)
             reader.read_workbook()
             apply_stylesheet(reader.archive, reader.wb)
             names = set(reader.archive.namelist())
@@ -220,17 +272,20 @@ def _workbook(source: IO[bytes]) -> _Workbook:
                 and rel.target in names
                 and "chartsheet" not in (rel.Type or "")
             ]
-        except BaseException:
-            reader.archive.close()
-            raise
+            archive.streamed.update(target for _title, target in sheets)
+    except BaseException:
+        archive.close()
+        raise
     book = reader.wb
     return _Workbook(
-        reader.archive,
-        reader.shared_strings,
+        archive,
+        strings,
         frozenset(str(style) for style in getattr(book, "_date_formats", ())),
         frozenset(str(style) for style in getattr(book, "_timedelta_formats", ())),
         book.epoch,
         sheets,
+        limits,
+        check_time,
     )
 
 
@@ -247,9 +302,26 @@ def _column_index(reference: str) -> int:
     letters = reference.rstrip("0123456789")
     index = _COLUMN_INDEX.get(letters)
     if index is None:
-        index = column_index_from_string(letters) - 1
-        _COLUMN_INDEX[letters] = index
+        try:
+            index = column_index_from_string(letters) - 1
+        except ValueError:
+            raise SpreadsheetError(
+                f"the worksheet is damaged: {reference[:20]!r} is no cell reference"
+            ) from None
+        if len(_COLUMN_INDEX) < 20_000:  # at most every column Excel has, give or take
+            _COLUMN_INDEX[letters] = index
     return index
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def _number(raw: str) -> float | int | str:
+    try:
+        return float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
+    except ValueError:
+        return raw  # not a number after all: the column says what it wants
 
 
 def _sheet_rows(
@@ -267,10 +339,13 @@ def _sheet_rows(
         book.timedelta_styles,
         book.epoch,
     )
+    limits, check_time = book.limits, book.check_time
+    max_column, max_row = limits.max_columns, limits.max_rows
+    cell_budget = [limits.max_cells]
     done: list[tuple[int, tuple[Any, ...]]] = []
     cells: list[tuple[int, Any]] = []
     parts: list[str] = []
-    row_number = 0
+    row_number = cell_chars = 0
     column = -1
     kind = "n"
     style: str | None = None
@@ -278,14 +353,22 @@ def _sheet_rows(
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row_number, column, kind, style, has_formula, has_value, collecting, in_phonetic
+        nonlocal cell_chars
         if ":" in name:
             name = _local(name)
         if name == "c":
             reference = attrs.get("r")
             column = _column_index(reference) if reference else column + 1
+            if column >= max_column:
+                raise SpreadsheetTooLarge(
+                    f"row {row_number} has a cell past column {max_column:,}",
+                    "MAX_COLUMNS",
+                    max_column,
+                )
             kind = attrs.get("t", "n")
             style = attrs.get("s")
             has_formula = has_value = False
+            cell_chars = 0
             parts.clear()
         elif name == "v":
             has_value = collecting = True
@@ -297,12 +380,18 @@ def _sheet_rows(
             in_phonetic = True
         elif name == "row":
             number = attrs.get("r")
-            row_number = int(number) if number else row_number + 1
+            row_number = int(number) if number and _digits(number) else row_number + 1
+            if row_number > max_row:
+                raise SpreadsheetTooLarge(f"it has a row past row {max_row:,}", "MAX_ROWS", max_row)
             column = -1
             cells.clear()
         elif name == "dimension":
             last = attrs.get("ref", "").rpartition(":")[2].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-            if last.isdigit():
+            if _digits(last):
+                if int(last) > max_row:
+                    raise SpreadsheetTooLarge(
+                        f"the sheet declares {int(last):,} rows", "MAX_ROWS", max_row
+                    )
                 size.append(int(last))
 
     def end(name: str) -> None:
@@ -310,6 +399,11 @@ def _sheet_rows(
         if ":" in name:
             name = _local(name)
         if name == "c":
+            cell_budget[0] -= 1
+            if cell_budget[0] < 0:
+                raise SpreadsheetTooLarge(
+                    f"it has more than {limits.max_cells:,} cells", "MAX_CELLS", limits.max_cells
+                )
             cells.append((column, _value()))
         elif name in ("v", "t"):
             collecting = False
@@ -326,7 +420,14 @@ def _sheet_rows(
                 done.append((row_number, ()))
 
     def text(data: str) -> None:
+        nonlocal cell_chars
         if collecting:
+            cell_chars += len(data)
+            if cell_chars > MAX_CELL_CHARS:
+                raise SpreadsheetError(
+                    f"the worksheet is damaged: a cell in row {row_number} holds more than "
+                    f"{MAX_CELL_CHARS:,} characters, more than Excel allows"
+                )
             parts.append(data)
 
     def _value() -> Any:
@@ -340,7 +441,9 @@ def _sheet_rows(
         if kind == "n":
             if not raw:
                 return None
-            number: float | int = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
+            number = _number(raw)
+            if isinstance(number, str):
+                return number
             if style is not None and style in dates:
                 try:
                     return from_excel(number, epoch, timedelta=style in deltas)
@@ -348,34 +451,50 @@ def _sheet_rows(
                     return number  # out of the calendar: the date column will say so
             return number
         if kind == "s":
-            return strings[int(raw)] if raw else None
+            if not raw:
+                return None
+            try:
+                return strings[int(raw)]
+            except (IndexError, ValueError):
+                return MissingSharedString(raw[:20])
         if kind == "b":
             return raw == "1"
         if kind == "d":
-            return datetime.fromisoformat(raw.rstrip("Z")) if raw else None
+            try:
+                return datetime.fromisoformat(raw.rstrip("Z")) if raw else None
+            except ValueError:
+                return raw  # the date column says it is no date
         return raw  # inlineStr, str (a formula's text), e (an error such as #N/A)
 
-    parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
+    scan = parser()
+    scan.StartElementHandler = start
+    scan.EndElementHandler = end
+    scan.CharacterDataHandler = text
     try:
         with book.archive.open(path) as part:
             while chunk := part.read(CHUNK):
-                parser.Parse(chunk, False)
+                scan.Parse(chunk, False)
+                check_time()
                 if done:
                     yield from done
                     done.clear()
-            parser.Parse(b"", True)
+            scan.Parse(b"", True)
     except expat.ExpatError as exc:
         raise SpreadsheetError(f"the worksheet is damaged (invalid XML: {exc})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SpreadsheetError(f"the worksheet is damaged (broken compression: {exc})") from None
     yield from done
 
 
-def _open_xlsx(source: IO[bytes], wanted: Entity | None) -> Sheet:
+def _open_xlsx(source: IO[bytes], wanted: Entity | None, limits: Limits) -> Sheet:
     try:
-        book = _workbook(source)
+        book = _workbook(source, limits, limits.clock())
+    except SpreadsheetError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise SpreadsheetError(
+            f"the file is not an Excel workbook (.xlsx) one can read: it is damaged or cut short ({exc})"
+        ) from None
     except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook
         raise SpreadsheetError(
             f"the file is a ZIP archive but not an Excel workbook (.xlsx): {exc.__class__.__name__}"
@@ -437,31 +556,50 @@ def _encoding(source: IO[bytes]) -> tuple[str, int]:
             continue
         return encoding, lines
     raise SpreadsheetError(
-        "the file is neither an Excel workbook (.xlsx) nor a CSV text in UTF-8 or GBK"
+        "the file is neither an Excel workbook (.xlsx) nor a CSV text in UTF-8, GBK/GB18030 "
+        "or UTF-16 with a byte-order mark (save it again as CSV UTF-8)"
     )
 
 
-def _csv_rows(reader: Any) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """(first line of the record, its cells) of each CSV record."""
+def _csv_rows(reader: Any, limits: Limits) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(first line of the record, its cells) of each CSV record, each cell as it was before
+    an export neutralised it (``'=x`` → ``=x``)."""
+    check_time = limits.clock()
+    cells = 0
     line = 1
-    for record in reader:
-        yield line, tuple(record)
+    for records, record in enumerate(reader, 1):
+        cells += len(record)
+        if len(record) > limits.max_columns:
+            raise SpreadsheetTooLarge(
+                f"line {line} has {len(record):,} columns", "MAX_COLUMNS", limits.max_columns
+            )
+        if records > limits.max_rows:
+            raise SpreadsheetTooLarge(
+                f"it has more than {limits.max_rows:,} rows", "MAX_ROWS", limits.max_rows
+            )
+        if cells > limits.max_cells:
+            raise SpreadsheetTooLarge(
+                f"it has more than {limits.max_cells:,} cells", "MAX_CELLS", limits.max_cells
+            )
+        if records % 256 == 0:
+            check_time()
+        yield line, tuple(from_csv(cell) for cell in record)
         line = reader.line_num + 1
 
 
-def _open_csv(source: IO[bytes], wanted: Entity | None) -> Sheet:
+def _open_csv(source: IO[bytes], wanted: Entity | None, limits: Limits) -> Sheet:
     encoding, lines = _encoding(source)
     source.seek(0)
     text = io.TextIOWrapper(source, encoding=encoding, newline="")
     closer = ExitStack()
     closer.callback(text.detach)  # leave the caller's file open
     try:
-        first = text.readline()
+        first = text.readline(CHUNK)
         delimiter = "\t" if "\t" in first and "," not in first else ","
         text.seek(0)
         try:
             reader = csv.reader(text, delimiter=delimiter, strict=False)
-            records = _csv_rows(reader)
+            records = _csv_rows(reader, limits)
             head: list[tuple[int, tuple[Any, ...]]] = []
             for record in records:
                 head.append(record)
