@@ -110,6 +110,7 @@ class Imports(MethodView):
                 "code": 422,
                 "status": "Unprocessable Entity",
                 "message": _message(result),
+                "errors": {"file": [_message(result)]},
                 **_body(result),
             }
         )
