@@ -167,7 +167,7 @@ def corpus(entity: Entity) -> list[Hostile]:
         Hostile(
             "missing-shared-string-header",
             xlsx(sheet('<row r="1"><c r="A1" t="s"><v>0</v></c></row>')),
-            "no header row found",
+            "the file is damaged: cell A1 points at shared string #0, which the file does not have",
         ),
         Hostile(
             "missing-shared-string-cell",
