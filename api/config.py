@@ -151,6 +151,7 @@ def validate(config: dict[str, Any], production: bool = False) -> list[str]:
         f"{ENV_PREFIX}{key} must be a positive number"
         for key in DEFAULTS
         if key.startswith("SPREADSHEET_")
+        and key in config
         and (
             isinstance(config.get(key), bool)
             or not isinstance(config.get(key), int | float)
