@@ -52,18 +52,30 @@ def backup_command(file: Path) -> None:
     )
 
 
+class _Refused(click.ClickException):
+    """A damaged backup: one line saying where and what, and exit status 2 (as for bad input)."""
+
+    exit_code = 2
+
+
 @click.command("restore")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace the data of a database that is not empty.")
 @with_appcontext
 def restore_command(file: Path, force: bool) -> None:
-    """Load FILE into this database (empty, or any with --force), in one transaction."""
+    """Load FILE into this database (empty, or any with --force), in one transaction.
+
+    A damaged file is refused with one line naming the table, the line and what is wrong,
+    exit status 2, and the database as it was.
+    """
     engine = runtime.runtime().engine
     try:
         manifest = backup.read_manifest(file)
         total = sum(entry["rows"] for entry in manifest["tables"])
         with click.progressbar(length=total, label="Restoring", show_pos=True) as bar:
             backup.restore(engine, file, force=force, progress=bar.update)
+    except backup.CorruptBackup as exc:
+        raise _Refused(str(exc)) from exc
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"restored {total} rows at revision {manifest['revision']} from {file}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from api import runtime
@@ -22,6 +23,7 @@ from inventory.errors import DomainError
 from inventory.spreadsheets import exporter
 from inventory.spreadsheets.columns import ENTITIES, entity_named
 from inventory.spreadsheets.importer import ImportResult, RowError, import_sheet
+from inventory.spreadsheets.limits import Limits
 from inventory.spreadsheets.reader import Sheet
 
 ENTITY = click.Choice([entity.name for entity in ENTITIES])
@@ -117,6 +119,8 @@ def import_command(file: Path, dry_run: bool, entity: str | None) -> None:
                 dry_run=dry_run,
                 progress=progress.update,
                 on_open=progress.opened,
+                # The operator's own command has no worker timeout to stay under.
+                limits=Limits.from_config(current_app.config, timed=False),
             )
         progress.close()
         if result.committable:

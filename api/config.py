@@ -49,6 +49,15 @@ DEFAULTS: dict[str, Any] = {
     "HEALTH_MAX_CYCLE_AGE_S": 900,  # the newest finished poll cycle may be this old
     # The bureau's day (inventory/localday.py): dates people read are local to this zone.
     "TIME_ZONE": localday.DEFAULT_ZONE,
+    # What reading one uploaded spreadsheet may cost (inventory/spreadsheets/limits.py): past
+    # one, the import is refused with 422 naming it. The time bound stays under gunicorn's.
+    "SPREADSHEET_MAX_UNZIPPED_BYTES": 256 * 1024 * 1024,
+    "SPREADSHEET_MAX_SHARED_STRINGS": 1_000_000,
+    "SPREADSHEET_MAX_SHARED_STRING_CHARS": 32_000_000,
+    "SPREADSHEET_MAX_ROWS": 1_048_576,
+    "SPREADSHEET_MAX_COLUMNS": 16_384,
+    "SPREADSHEET_MAX_CELLS": 20_000_000,
+    "SPREADSHEET_MAX_SECONDS": 50,
 }
 
 
@@ -142,6 +151,17 @@ def validate(config: dict[str, Any], production: bool = False) -> list[str]:
         problems.append(
             f"{ENV_PREFIX}HEALTH_MAX_CYCLE_AGE_S must be a number of seconds from 60 to 604800"
         )
+    problems += [
+        f"{ENV_PREFIX}{key} must be a positive number"
+        for key in DEFAULTS
+        if key.startswith("SPREADSHEET_")
+        and key in config
+        and (
+            isinstance(config.get(key), bool)
+            or not isinstance(config.get(key), int | float)
+            or config.get(key, 0) <= 0
+        )
+    ]
     try:
         localday.parse_zone(config.get("TIME_ZONE", localday.DEFAULT_ZONE))
     except ValueError:

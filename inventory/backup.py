@@ -10,9 +10,11 @@ needs the same ``FERNET_KEYS`` for the secrets to decrypt.
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,6 +42,14 @@ Progress = Callable[[int], None]
 
 class BackupError(Exception):
     """The file is not a backup, or it cannot be restored into this database."""
+
+
+class CorruptBackup(BackupError):
+    """The file is no backup, or a damaged one: which table, which line and what is wrong."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _encode(value: Any) -> Any:
@@ -153,10 +163,24 @@ def read_manifest(source: Path | IO[bytes]) -> dict[str, Any]:
     try:
         with zipfile.ZipFile(source) as archive:
             manifest: dict[str, Any] = json.loads(archive.read(MANIFEST))
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise BackupError("not a digicampus backup (no readable manifest)") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, OSError) as exc:
+        raise CorruptBackup("not a digicampus backup (no readable manifest)") from exc
+    if not isinstance(manifest, dict):
+        raise CorruptBackup("not a digicampus backup (no readable manifest)")
     if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-        raise BackupError(f"not a digicampus backup of format version {VERSION}")
+        raise CorruptBackup(f"not a digicampus backup of format version {VERSION}")
+    tables = manifest.get("tables")
+    if (
+        not isinstance(manifest.get("revision"), str)
+        or not isinstance(tables, list)
+        or not all(
+            isinstance(entry, dict)
+            and isinstance(entry.get("name"), str)
+            and isinstance(entry.get("rows"), int)
+            for entry in tables
+        )
+    ):
+        raise CorruptBackup("the backup's manifest is damaged (no revision or table list)")
     return manifest
 
 
@@ -168,12 +192,28 @@ def has_data(connection: Connection) -> bool:
     )
 
 
+def _scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(migrate._config_without_engine())
+
+
 def _known_revision(revision: str) -> bool:
-    script = ScriptDirectory.from_config(migrate._config_without_engine())
     try:
-        return script.get_revision(revision) is not None
+        return _scripts().get_revision(revision) is not None
     except Exception:  # alembic raises several kinds for an unknown id
         return False
+
+
+def head_revision() -> str | None:
+    """The revision this release migrates a database to."""
+    return _scripts().get_current_head()
+
+
+def _unknown(revision: str) -> BackupError:
+    head = head_revision()
+    return BackupError(
+        f"the backup is of schema revision {revision}, unknown to this release (which "
+        f"migrates to {head}): restore it with the release that wrote it"
+    )
 
 
 def restore(
@@ -189,21 +229,21 @@ def restore(
     revision = manifest["revision"]
     if migrate.current_revision(engine) is None:
         if not _known_revision(revision):
-            raise BackupError(
-                f"the backup is of schema revision {revision}, unknown to this release"
-            )
+            raise _unknown(revision)
         migrate.upgrade(engine, revision)
     tables = {table.name: table for table in _tables()}
     listed = [entry["name"] for entry in manifest["tables"]]
     if sorted(listed) != sorted(tables):
-        raise BackupError("the backup's tables differ from this schema's")
+        raise CorruptBackup("the backup's tables differ from this schema's")
     with engine.begin() as connection, zipfile.ZipFile(source) as archive:
         current = migrate.current_revision_on(connection)
         if current != revision:
+            if not _known_revision(revision):
+                raise _unknown(revision)
             raise BackupError(
                 f"the backup is of schema revision {revision}, the database is at {current}: "
-                f"restore into an empty database (it is migrated to {revision}), "
-                "then run `digicampus db upgrade`"
+                f"restore into an empty database (restore migrates it to {revision} first), "
+                f"then run `digicampus db upgrade` (to {head_revision()})"
             )
         if not force and has_data(connection):
             raise BackupError("the database already holds data; restore --force replaces it all")
@@ -224,28 +264,109 @@ def restore(
 def _load_table(
     connection: Connection, table: sa.Table, archive: zipfile.ZipFile, progress: Progress | None
 ) -> None:
+    """Insert the rows of one table's file; CorruptBackup names the line of the first bad one.
+
+    Lines are read as bytes and decoded one by one, so a damaged line is named exactly.
+    """
     decoders = {column.name: _decoder(column) for column in table.columns}
-    batch: list[dict[str, Any]] = []
-    with archive.open(f"tables/{table.name}.jsonl") as raw:
-        for line in io.TextIOWrapper(raw, encoding="utf-8"):
-            data = json.loads(line)
-            if set(data) != set(decoders):
-                raise BackupError(f"table {table.name}: a row's columns differ from the schema's")
-            batch.append(
-                {
-                    key: None if value is None else decoders[key](value)
-                    for key, value in data.items()
-                }
-            )
-            if len(batch) >= BATCH:
-                connection.execute(table.insert(), batch)
-                if progress is not None:
-                    progress(len(batch))
-                batch = []
+    name = f"tables/{table.name}.jsonl"
+    batch: list[tuple[int, dict[str, Any]]] = []
+    number = 0
+    try:
+        with archive.open(name) as raw:
+            for number, data in enumerate(raw, 1):
+                batch.append((number, _row(table, decoders, number, data)))
+                if len(batch) >= BATCH:
+                    _insert(connection, table, batch, progress)
+                    batch = []
+    except KeyError:
+        raise CorruptBackup(f"table {table.name}: its file {name} is missing") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise CorruptBackup(
+            f"table {table.name}, line {number + 1}: the file is damaged ({_one_line(str(exc))})"
+        ) from None
     if batch:
-        connection.execute(table.insert(), batch)
-        if progress is not None:
-            progress(len(batch))
+        _insert(connection, table, batch, progress)
+
+
+def _row(
+    table: sa.Table, decoders: dict[str, Callable[[Any], Any]], number: int, data: bytes
+) -> dict[str, Any]:
+    where = f"table {table.name}, line {number}"
+    try:
+        row = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise CorruptBackup(
+            f"{where}: not UTF-8 text (byte {exc.start + 1}), the file is damaged"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise CorruptBackup(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+    if not isinstance(row, dict):
+        raise CorruptBackup(f"{where}: not a JSON object")
+    if set(row) != set(decoders):
+        missing = ", ".join(sorted(set(decoders) - set(row))[:5]) or "none"
+        unknown = ", ".join(sorted(set(row) - set(decoders))[:5]) or "none"
+        raise CorruptBackup(
+            f"{where}: a row's columns differ from the schema's (missing: {missing}; "
+            f"unknown: {unknown})"
+        )
+    decoded: dict[str, Any] = {}
+    for key, value in row.items():
+        try:
+            decoded[key] = None if value is None else decoders[key](value)
+        except (ValueError, TypeError, ArithmeticError, binascii.Error):
+            raise CorruptBackup(
+                f"{where}, column {key}: {_one_line(repr(value))[:60]} is not a valid "
+                f"{table.c[key].type.__class__.__name__.lower()}"
+            ) from None
+    return decoded
+
+
+def _insert(
+    connection: Connection,
+    table: sa.Table,
+    batch: list[tuple[int, dict[str, Any]]],
+    progress: Progress | None,
+) -> None:
+    """Insert a batch; if the database refuses it, find the line it refuses and say why."""
+    try:
+        with connection.begin_nested():
+            connection.execute(table.insert(), [row for _number, row in batch])
+    except (sa.exc.StatementError, ValueError) as exc:
+        for number, row in batch:
+            try:
+                with connection.begin_nested():
+                    connection.execute(table.insert(), row)
+            except (sa.exc.StatementError, ValueError) as refused:
+                raise CorruptBackup(
+                    f"table {table.name}, line {number}: {_refusal(connection, table, row, refused)}"
+                ) from None
+        first, last = batch[0][0], batch[-1][0]
+        raise CorruptBackup(
+            f"table {table.name}, lines {first}-{last}: {_refusal(connection, table, {}, exc)}"
+        ) from None
+    if progress is not None:
+        progress(len(batch))
+
+
+def _refusal(connection: Connection, table: sa.Table, row: dict[str, Any], exc: Exception) -> str:
+    """Why the database refused ``row``: the reference that points nowhere, or the driver's
+    first line (statement parameters are hidden: they may hold ciphertext)."""
+    for fk in table.foreign_keys:
+        value = row.get(fk.parent.name)
+        if value is None or fk.column.table is table:
+            continue
+        found = connection.scalar(
+            sa.select(sa.literal(1)).select_from(fk.column.table).where(fk.column == value)
+        )
+        if found is None:
+            return (
+                f"column {fk.parent.name} refers to {fk.column.table.name} "
+                f"{fk.column.name} {value!r}, which the backup does not have"
+            )
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return _one_line(lines[0] if lines else type(original).__name__)
 
 
 def _reset_sequences(connection: Connection) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import marshmallow as ma
-from flask import Response, jsonify
+from flask import Response, current_app, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.datastructures import FileStorage
@@ -45,6 +45,7 @@ from inventory.spreadsheets.columns import (
     entity_named,
 )
 from inventory.spreadsheets.importer import ImportResult, import_sheet
+from inventory.spreadsheets.limits import Limits
 
 blp = Blueprint(
     "spreadsheets",
@@ -86,12 +87,19 @@ class Imports(MethodView):
         Schools by 学校标识码, classrooms by school + 教室编号, uplinks by 电路编号, devices by
         管理地址, campus networks by school + 启用日期. With ``dry_run`` every row is checked
         and nothing written. When any row is bad the answer is 422 with every bad row (row
-        number, column, value, message) and nothing is written.
+        number, column, value, message) and nothing is written. A file past one of the
+        ``SPREADSHEET_*`` limits (unpacked size, shared strings, rows, columns, cells, time),
+        with a DTD, or damaged is 422 naming what is wrong, and nothing is written.
         """
         entity = entity_named(args["entity"]) if args.get("entity") else None
         session = runtime.session()
         result = import_sheet(
-            session, current_actor(), files["file"].stream, entity, dry_run=args["dry_run"]
+            session,
+            current_actor(),
+            files["file"].stream,
+            entity,
+            dry_run=args["dry_run"],
+            limits=Limits.from_config(current_app.config),
         )
         if result.committable:
             session.commit()
@@ -102,6 +110,7 @@ class Imports(MethodView):
                 "code": 422,
                 "status": "Unprocessable Entity",
                 "message": _message(result),
+                "errors": {"file": [_message(result)]},
                 **_body(result),
             }
         )

@@ -2,6 +2,7 @@
 
 One sheet per breakdown; Chinese headers unless English is asked for; counts and rates are
 numbers (rates formatted as percentages), and a rate that does not exist is the text "n/a".
+No text becomes a live formula (inventory/spreadsheets/safety.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from inventory.choices import LABELS, TIER_LABELS, TIERS, Stage
+from inventory.spreadsheets.safety import csv_row, xlsx_row
 
 NA = "n/a"
 Getter = Callable[[dict[str, Any]], Any]
@@ -174,13 +176,13 @@ def report_xlsx(report: dict[str, Any], lang: str = "zh") -> bytes:
         report.get("snapshot_id"),
     )
     for label_text, value in zip(labels, values, strict=True):
-        about.append([label_text, value])
+        about.append(xlsx_row(about, [label_text, value]))
     for key, (zh, en, columns, _rows) in BREAKDOWNS.items():
         sheet = book.create_sheet(zh if index == 0 else en)
         header, rows = _table(report, key, index)
         sheet.append(header)
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
         for position, (col_key, *_rest) in enumerate(columns, 1):
             if col_key in RATE_KEYS:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
@@ -203,7 +205,7 @@ def _csv(rows: Iterable[list[Any]]) -> str:
     out.write("\ufeff")
     writer = csv.writer(out)
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(csv_row(row))
     return out.getvalue()
 
 
@@ -277,7 +279,7 @@ def gaps_xlsx(items: Iterable[dict[str, Any]], lang: str = "zh") -> bytes:
     sheet.title = "差距清单" if index == 0 else "Gap list"
     sheet.append(list(GAP_HEADERS[index]))
     for row in _gap_rows(items, index):
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -8,6 +8,6 @@ templates and filtered lists in the same format. Pure Python and openpyxl: no Fl
 """
 
 from inventory.spreadsheets.columns import ENTITIES, Entity, entity_named
-from inventory.spreadsheets.reader import SpreadsheetError
+from inventory.spreadsheets.limits import SpreadsheetError
 
 __all__ = ["ENTITIES", "Entity", "SpreadsheetError", "entity_named"]

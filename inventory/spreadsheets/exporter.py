@@ -3,7 +3,9 @@
 A template is the entity's sheet with its Chinese headers, a drop-down for every enumerated
 column, one example row and a sheet of notes. An export is the same sheet filled with a
 filtered list, read page by page through the entity's list service (so it honours the same
-filters and the actor's scope) and written streaming. Exports never hold secrets: a device
+filters and the actor's scope) and written streaming. No value is written as a live formula
+(safety.py): XLSX texts are string cells, CSV texts that a spreadsheet would evaluate are
+quoted, and the importer takes the quote off again. Exports never hold secrets: a device
 names its SNMP credential profile, nothing more.
 """
 
@@ -46,6 +48,7 @@ from inventory.spreadsheets.columns import (
     Flag,
     Text,
 )
+from inventory.spreadsheets.safety import csv_row, xlsx_row
 
 FORMATS = ("xlsx", "csv")
 PAGE_SIZE = 1000
@@ -159,7 +162,7 @@ def _data_sheet(book: Any, entity: Entity, rows: Iterable[list[Any]], example: b
                 row.append(cell)
             sheet.append(row)
         else:
-            sheet.append(values)
+            sheet.append(xlsx_row(sheet, values))
         count += 1
     return count
 
@@ -230,7 +233,7 @@ def write_csv(entity: Entity, items: Iterable[Any], out: IO[bytes]) -> int:
         writer.writerow([column.header for column in entity.columns])
         count = 0
         for obj in items:
-            writer.writerow(texts(entity, obj))
+            writer.writerow(csv_row(texts(entity, obj)))
             count += 1
         text.flush()
     finally:

@@ -10,6 +10,7 @@ back. Otherwise the caller commits; all the changes carry one change-log batch i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, ClassVar
@@ -41,10 +42,38 @@ from inventory.spreadsheets.columns import (
     is_blank,
     shown,
 )
-from inventory.spreadsheets.reader import FORMULA_WITHOUT_VALUE, Sheet, open_sheet
+from inventory.spreadsheets.limits import Limits
+from inventory.spreadsheets.reader import (
+    FORMULA_WITHOUT_VALUE,
+    MissingSharedString,
+    Sheet,
+    open_sheet,
+)
 
 MAX_REPORTED_ERRORS = 10_000  # beyond this, errors are counted but not listed
 PROGRESS_EVERY = 500  # rows between two progress() calls
+# Characters no database column can hold: NUL (PostgreSQL text) and lone surrogates (UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(raw: object) -> str | None:
+    """Why a cell's text cannot be stored (which character, where), or None."""
+    if not isinstance(raw, str):
+        return None
+    found = _UNSTORABLE.search(raw)
+    if found is None:
+        return None
+    return (
+        f"holds the character U+{ord(found.group()):04X} at position {found.start() + 1}, "
+        "which cannot be stored (the file's text is damaged or in another encoding)"
+    )
+
+
+def _printable(raw: object) -> object:
+    """A value for an error report that JSON and UTF-8 can carry."""
+    if isinstance(raw, str) and _UNSTORABLE.search(raw):
+        return _UNSTORABLE.sub("\ufffd", raw)
+    return raw
 
 
 @dataclass(frozen=True)
@@ -369,7 +398,9 @@ class _Run:
                 column=column.header if column else None,
                 field=key,
                 cell=f"{get_column_letter(index + 1)}{row}" if index is not None else None,
-                value=None if raw is FORMULA_WITHOUT_VALUE or is_blank(raw) else shown(raw),
+                value=None
+                if raw is FORMULA_WITHOUT_VALUE or is_blank(raw)
+                else shown(_printable(raw)),
                 message=message,
             )
         )
@@ -389,6 +420,20 @@ class _Run:
                     "a formula without a calculated value (the file was not saved by Excel): "
                     "open and save it in Excel, or type the value",
                 )
+                bad = True
+                continue
+            if isinstance(raw, MissingSharedString):
+                self.error(
+                    number,
+                    column.key,
+                    None,
+                    f"the cell points at {raw}, which the file does not have (the file is "
+                    "damaged): open and save it in Excel, or type the value",
+                )
+                bad = True
+                continue
+            if (problem := unstorable(raw)) is not None:
+                self.error(number, column.key, raw, problem)
                 bad = True
                 continue
             if is_blank(raw):
@@ -495,6 +540,7 @@ def import_sheet(
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
     on_open: Callable[[Sheet], None] | None = None,
+    limits: Limits | None = None,
 ) -> ImportResult:
     """Import the rows of ``source`` (a seekable XLSX or CSV file) as ``entity`` (or guess it).
 
@@ -502,11 +548,11 @@ def import_sheet(
     the session for the caller to commit (``result.committable``). ``progress(n)`` is called
     with the number of rows done since the previous call; ``on_open(sheet)`` once the header
     row is found (e.g. to size a progress bar). Raises SpreadsheetError when the file cannot be
-    read as a sheet at all.
+    read as a sheet at all, or goes past one of ``limits`` (defaults if None).
     """
     actor.require_write()
     batch = actor if actor.batch_id else actor.in_batch()
-    with open_sheet(source, entity) as sheet:
+    with open_sheet(source, entity, limits) as sheet:
         if on_open is not None:
             on_open(sheet)
         result = ImportResult(
