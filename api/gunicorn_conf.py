@@ -17,6 +17,8 @@ from api import config as _config
 from api import metrics as _metrics
 
 wsgi_app = "api.wsgi:app"
+# gunicorn's own answers (414, 431, 400 before the app is reached) in the JSON error shape.
+worker_class = "api.gunicorn_worker.JsonErrorSyncWorker"
 bind = "127.0.0.1:8000"
 workers = 2
 timeout = 60
