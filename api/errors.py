@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import marshmallow as ma
@@ -32,6 +33,7 @@ REASON = {
 # The database cannot be reached (down, restarting, a connection cut, the pool exhausted):
 # the request may succeed later, so 503 with Retry-After rather than 500.
 UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
 
 
 class ErrorSchema(ma.Schema):
@@ -113,6 +115,12 @@ def _data_error(error: sa_exc.DataError) -> Any:
 
 def _unavailable(error: sa_exc.SQLAlchemyError) -> Any:
     orig = getattr(error, "orig", None)
+    if isinstance(orig, sqlite3.OperationalError) and not any(
+        words in str(orig).lower() for words in SQLITE_UNAVAILABLE
+    ):
+        # SQLite files every failure under OperationalError, "no such column" too: a defect.
+        log.error("unhandled error", exc_info=error)
+        return body(500, "Internal Server Error", "internal error; it has been logged"), 500
     log.error("database unavailable: %s", (orig or error).__class__.__name__)
     retry = str(current_app.config["DB_RETRY_AFTER_S"])
     message = "the database is unavailable for the moment; retry shortly"
