@@ -4,6 +4,7 @@ nothing is written. Each test sends the exact input of a finding."""
 from __future__ import annotations
 
 import io
+import json
 import re
 from typing import Any
 
@@ -324,3 +325,58 @@ def test_a_copied_session_cookie_stops_working_when_the_session_ends(
     password = "a brand new secret" if ending == "password" else PASSWORD
     assert login(copy, password=password).status_code == 302  # a new login works as before
     assert copy.get("/").status_code == 200
+
+
+# --- the fuzzing step's hostile values, sent to every write route ------------------------
+
+
+def fuzz_hooks() -> Any:
+    """.ci/fuzz_hooks.py, loaded as schemathesis loads it (a file, not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / ".ci" / "fuzz_hooks.py"
+    spec = importlib.util.spec_from_file_location("fuzz_hooks", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_hostile_value_of_the_fuzzing_step_is_refused_in_the_json_shape(
+    app: Flask, api: ApiClient, engine: Engine
+) -> None:
+    hooks = fuzz_hooks()
+    values = [*hooks.JSON_TEXT, *hooks.DEEP]
+    assert {"a\ud800b", "a\x00b"} <= set(hooks.JSON_TEXT) and max(
+        map(len, hooks.JSON_TEXT)
+    ) >= 10**6
+    before = row_counts(engine)
+    for method, path in write_routes(app):
+        for value in values:
+            data = json.dumps({"name": value, "code": "2153019999"})  # ASCII: \ud800 escaped
+            response = api._call(method, path, data=data, content_type="application/json")
+            assert response.status_code < 500, (method, path, repr(value)[:40])
+            if isinstance(value, list):
+                assert error_shape(response, 413)["message"].startswith("the JSON body is nested")
+            elif value in ("a\ud800b", "\udfff", "\ud83d", "a\x00b"):
+                assert list(error_shape(response, 422)["errors"]) == ["name"]
+    assert row_counts(engine) == before
+
+
+def test_a_schema_defect_on_sqlite_stays_a_500_not_a_503(tmp_path: Any) -> None:
+    # SQLite reports "no such table" as an OperationalError too: that is no outage to retry.
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite'}",
+            "FERNET_KEYS": FERNET_KEY,
+            "SECRET_KEY": "k",
+        }
+    )
+    response = app.test_client().get(
+        "/api/v1/schools", headers={"Authorization": "Bearer dc_" + "x" * 43}
+    )
+    assert error_shape(response, 500)["message"] == "internal error; it has been logged"
+    assert "Retry-After" not in response.headers
+    app.extensions["digicampus"].engine.dispose()
