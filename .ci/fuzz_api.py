@@ -1,7 +1,9 @@
 """API fuzzing for CI: schemathesis over the whole OpenAPI document (/api/v1/openapi.json),
 authenticated with an admin token, against gunicorn (2 workers) and PostgreSQL on loopback.
 
-Fails on any 5xx and on any response that breaks its own documented schema. The database
+Fails on any 5xx and on any response that breaks its own documented schema. The hooks in
+.ci/fuzz_hooks.py add hostile values to the generated cases: lone surrogates, control
+characters, NUL, oversized strings and deep nesting. The database
 named by the first argument is dropped and created anew: give it one used for nothing else.
 
     .venv/bin/python .ci/fuzz_api.py postgresql+psycopg://postgres@127.0.0.1:5432/ops_fuzz
@@ -119,7 +121,8 @@ def main() -> int:
         command += ["--workers", "1"]
         command += ["--request-timeout", "30", "--no-shrink", *sys.argv[2:]]
         started = time.monotonic()
-        status = subprocess.call(command, cwd=work)
+        hooks = {"SCHEMATHESIS_HOOKS": str(ROOT / ".ci" / "fuzz_hooks.py")}
+        status = subprocess.call(command, cwd=work, env={**os.environ, **hooks})
         print(f"schemathesis: exit {status} after {time.monotonic() - started:.0f} s")
     finally:
         server.send_signal(signal.SIGTERM)

@@ -17,6 +17,7 @@ from api import (
     credentials,
     devices,
     docs,
+    edge,
     errors,
     health,
     imports,
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     runtime.init_app(app)
     errors.init_app(app)
     request_log.init_app(app)  # before auth: refused requests are logged too
+    edge.init_app(app)  # before auth and every view: input nothing downstream can handle
     auth.init_app(app)
     cli.init_app(app)
     api = spec.make_api(app)

@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     },
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_JSON_DEPTH": 32,  # brackets a request's JSON body may nest (api/edge.py)
+    "DB_RETRY_AFTER_S": 5,  # Retry-After of the 503 answered while the database is unreachable
     # Empty means "SQLite in the instance folder"; FERNET_KEYS empty means "the instance key file".
     "DATABASE_URL": "",
     "FERNET_KEYS": "",
@@ -168,10 +170,20 @@ def validate(config: dict[str, Any], production: bool = False) -> list[str]:
         problems.append(
             f"{ENV_PREFIX}TIME_ZONE must be an IANA time zone name such as Asia/Shanghai"
         )
+    problems += _check_edge(config)
     try:
         collector_settings.from_config(config)
     except ValueError as exc:
         problems.append(str(exc))
+    return problems
+
+
+def _check_edge(config: dict[str, Any]) -> list[str]:
+    problems = []
+    for key, low, high in (("MAX_JSON_DEPTH", 2, 1000), ("DB_RETRY_AFTER_S", 1, 3600)):
+        value = config.get(key, DEFAULTS[key])
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            problems.append(f"{ENV_PREFIX}{key} must be a whole number from {low} to {high}")
     return problems
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, current_app
 from flask_smorest import Api as SmorestApi
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -27,7 +28,12 @@ REASON = {
     404: "Not Found",
     409: "Conflict",
     422: "Unprocessable Entity",
+    503: "Service Unavailable",
 }
+# The database cannot be reached (down, restarting, a connection cut, the pool exhausted):
+# the request may succeed later, so 503 with Retry-After rather than 500.
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError)
+SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o")
 
 
 class ErrorSchema(ma.Schema):
@@ -107,8 +113,24 @@ def _data_error(error: sa_exc.DataError) -> Any:
     return body(422, "Unprocessable Entity", "a value is out of range for the database"), 422
 
 
+def _unavailable(error: sa_exc.SQLAlchemyError) -> Any:
+    orig = getattr(error, "orig", None)
+    if isinstance(orig, sqlite3.OperationalError) and not any(
+        words in str(orig).lower() for words in SQLITE_UNAVAILABLE
+    ):
+        # SQLite files every failure under OperationalError, "no such column" too: a defect.
+        log.error("unhandled error", exc_info=error)
+        return body(500, "Internal Server Error", "internal error; it has been logged"), 500
+    log.error("database unavailable: %s", (orig or error).__class__.__name__)
+    retry = str(current_app.config["DB_RETRY_AFTER_S"])
+    message = "the database is unavailable for the moment; retry shortly"
+    return body(503, REASON[503], message), 503, {"Retry-After": retry}
+
+
 def init_app(app: Flask) -> None:
     """Map domain and database errors to their JSON responses."""
+    for unavailable in UNAVAILABLE:
+        app.register_error_handler(unavailable, _unavailable)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(sa_exc.IntegrityError, _integrity_error)
     app.register_error_handler(sa_exc.DataError, _data_error)

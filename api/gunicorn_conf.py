@@ -18,6 +18,8 @@ from api import metrics as _metrics
 from api.instance import instance_dir as _instance_dir
 
 wsgi_app = "api.wsgi:app"
+# gunicorn's own answers (414, 431, 400 before the app is reached) in the JSON error shape.
+worker_class = "api.gunicorn_worker.JsonErrorSyncWorker"
 bind = "127.0.0.1:8000"
 workers = 2
 timeout = 60

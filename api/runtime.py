@@ -28,7 +28,9 @@ class Runtime:
 
 def init_app(app: Flask) -> None:
     """Create the engine, sessionmaker and secret box; close the request session at teardown."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    # A pooled connection that died with a database restart is replaced before use, not
+    # handed to a request (which would then answer 503).
+    engine = make_engine(app.config["DATABASE_URL"], pool_pre_ping=True)
     app.extensions["digicampus"] = Runtime(
         engine, make_sessionmaker(engine), SecretBox(config.fernet_keys(app))
     )

@@ -1,8 +1,10 @@
 """Password login for the pages: /login, /logout and the landing page /.
 
-A page session is Flask's signed cookie holding the user id, a stamp that changes with the
-password, and the login time; every request re-reads the account, so disabling it or
-changing its password ends its sessions at once.
+A page session is Flask's signed cookie holding the user id, a stamp, and the login time.
+The stamp is derived from the password and the account's session epoch, which logout,
+a password change and disabling the account move on; every request re-reads the account, so
+each of these ends every copy of the cookie at once (a signed cookie cannot be deleted, only
+made worthless).
 """
 
 from __future__ import annotations

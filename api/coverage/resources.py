@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -24,10 +25,38 @@ from api.coverage.schemas import (
     TrendSchema,
 )
 from api.fields import page_body, page_request
+from inventory.actor import Actor
+from inventory.choices import UserRole
 from inventory.coverage import evaluation, export, report, trend
+from inventory.errors import NotFound
+from inventory.models import Region, School
 from inventory.standards.registry import get_standard
 
 blp = Blueprint("coverage", __name__, description="Coverage (覆盖率): reports, gaps, trends")
+
+
+def _actor_for(args: dict[str, Any]) -> Actor:
+    """The actor, once the asked region is known to be in its scope.
+
+    Region admins and viewers are held to their subtree by the report itself; school staff
+    may ask for a region only if it holds one of their schools. Any other region is 404,
+    as if it did not exist.
+    """
+    actor = current_actor()
+    code = args.get("region")
+    if code is None or actor.role is not UserRole.SCHOOL_STAFF:
+        return actor
+    session = runtime.session()
+    path = session.scalar(sa.select(Region.path).where(Region.code == code))
+    holds = path is not None and session.scalar(
+        sa.select(School.id)
+        .join(Region, School.region_code == Region.code)
+        .where(School.id.in_(sorted(actor.school_ids)), Region.path.startswith(path))
+        .limit(1)
+    )
+    if not holds:
+        raise NotFound(f"no region with code {code!r}")
+    return actor
 
 
 def _stages(args: dict[str, Any]) -> frozenset[Any] | None:
@@ -39,7 +68,7 @@ def _report(args: dict[str, Any]) -> dict[str, Any]:
     standard = get_standard(session, args.get("standard"))
     return report.coverage_report(
         session,
-        current_actor(),
+        _actor_for(args),
         standard,
         region=args.get("region"),
         as_of=args.get("as_of"),
@@ -94,7 +123,7 @@ def _gaps(args: dict[str, Any], paged: bool) -> Any:
     standard = get_standard(session, args.get("standard"))
     return evaluation.gap_list(
         session,
-        current_actor(),
+        _actor_for(args),
         standard,
         region=args.get("region"),
         as_of=args.get("as_of"),
@@ -141,7 +170,7 @@ class Trend(MethodView):
         standard = get_standard(session, args.get("standard"))
         return trend.trend(
             session,
-            current_actor(),
+            _actor_for(args),
             standard,
             args["metric"],
             start=args["from_"],

@@ -22,7 +22,7 @@ from inventory.coverage.trend import recent_line
 from inventory.errors import NotFound, duplicate
 from inventory.models import Milestone, Plan, Region
 from inventory.models.base import utcnow
-from inventory.services.common import raise_if
+from inventory.services.common import raise_if, region_subtree
 from inventory.standards.loader import default_standard
 from inventory.standards.rules import Standard
 
@@ -53,6 +53,17 @@ def _check_region(session: Session, errors: dict[str, list[str]], code: str | No
         errors.setdefault("region_code", []).append(f"no region with code {code!r}")
 
 
+def _check_within_plan(
+    session: Session, errors: dict[str, list[str]], plan_region: str, code: str | None
+) -> None:
+    """A milestone measures part of its plan: its region is the plan's or one below it."""
+    if code is None or "region_code" in errors:
+        return
+    inner, outer = session.get(Region, code), session.get(Region, plan_region)
+    if inner is not None and outer is not None and not inner.path.startswith(outer.path):
+        errors["region_code"] = [f"{code!r} is not within the plan's region {plan_region!r}"]
+
+
 def create_plan(session: Session, actor: Actor, data: Mapping[str, Any]) -> Plan:
     """A new plan (admins); its code is unique."""
     actor.require_admin()
@@ -73,6 +84,13 @@ def update_plan(session: Session, actor: Actor, plan_id: int, changes: Mapping[s
     plan = get_plan(session, plan_id)
     errors: dict[str, list[str]] = {}
     _check_region(session, errors, changes.get("region_code"))
+    if changes.get("region_code") and "region_code" not in errors:
+        outside = sorted(
+            {m.region_code for m in plan.milestones}
+            - set(session.scalars(region_subtree(session, changes["region_code"])))
+        )
+        if outside:
+            errors["region_code"] = [f"milestones of the plan are outside it: {', '.join(outside)}"]
     raise_if(errors)
     code = changes.get("code")
     if code and code != plan.code and session.scalar(sa.select(Plan.id).where(Plan.code == code)):
@@ -109,6 +127,7 @@ def add_milestone(
     values["stages"] = sorted(Stage(s).value for s in values.get("stages") or [])
     errors: dict[str, list[str]] = {}
     _check_region(session, errors, values["region_code"])
+    _check_within_plan(session, errors, plan.region_code, values["region_code"])
     raise_if(errors)
     milestone = Milestone(plan=plan, **values)
     session.add(milestone)
@@ -127,6 +146,7 @@ def update_milestone(
         values["stages"] = sorted(Stage(s).value for s in values["stages"] or [])
     errors: dict[str, list[str]] = {}
     _check_region(session, errors, values.get("region_code"))
+    _check_within_plan(session, errors, milestone.plan.region_code, values.get("region_code"))
     raise_if(errors)
     for key, value in values.items():
         setattr(milestone, key, value)

@@ -41,6 +41,8 @@ class User(Timestamped, Base):
     region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("region.code"))
     is_active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # Part of every page session's stamp: moving it on ends every copy of older cookies.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
     schools: Mapped[list[School]] = relationship(

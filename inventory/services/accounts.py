@@ -145,6 +145,7 @@ def _require_admin_or_self(actor: Actor, user_id: int) -> None:
 def user_snapshot(user: User) -> dict[str, Any]:
     """The user as the change log shows it: columns (password as ***) and school codes."""
     state = snapshot(user)
+    state.pop("session_epoch", None)  # bookkeeping of sessions, not a fact about the account
     state["schools"] = [school.code for school in user.schools]
     return state
 
@@ -251,9 +252,12 @@ def update_user(session: Session, actor: Actor, user_id: int, changes: Mapping[s
     user.region_code = region_code
     user.schools = school_rows
     if "is_active" in changes:
+        if user.is_active and not changes["is_active"]:
+            end_sessions(user)  # else enabling the account again would revive them
         user.is_active = bool(changes["is_active"])
     if password is not None:
         user.password_hash = hash_password(password)
+        end_sessions(user)
     session.flush()
     after = user_snapshot(user)
     if password is not None:
@@ -481,16 +485,27 @@ def login(
     return actor_for(user)
 
 
+def end_sessions(user: User) -> None:
+    """End every page session of the user, wherever its cookie was copied to.
+
+    A session cookie is signed, not stored, so it cannot be deleted: the user's epoch moves
+    on, and a cookie whose stamp was made under an older epoch no longer opens a page.
+    """
+    user.session_epoch = (user.session_epoch or 0) + 1
+
+
 def logout(session: Session, actor: Actor, address: str) -> None:
-    """Log the end of a page session."""
+    """End the user's page sessions (every copy of the cookie) and log it."""
     user = session.get(User, actor.user_id) if actor.user_id is not None else None
     if user is not None:
+        end_sessions(user)
         _log_login(session, ChangeAction.LOGOUT, user, (address or "?")[:64])
 
 
 def session_stamp(user: User) -> str:
-    """A value a page session keeps: it changes with the password, ending older sessions."""
-    material = f"{user.id}:{user.password_hash or ''}".encode()
+    """A value a page session keeps: it changes with the password and the session epoch
+    (logout, password change, disabling), ending older sessions."""
+    material = f"{user.id}:{user.session_epoch or 0}:{user.password_hash or ''}".encode()
     return hashlib.sha256(material).hexdigest()[:24]
 
 
