@@ -5,8 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from api.fields import Day, ListArgs, Mbps, Text, digits, page_schema, sort_field
+from api.fields import Day, ListArgs, Text, digits, field_for, page_schema, sort_field
 from inventory.choices import CampusArchitecture, WirelessCoverage
+from inventory.models.network import CAMPUS_NETWORK_FIELDS as F
 from inventory.services.campus_networks import SORTABLE
 
 
@@ -15,15 +16,15 @@ class CampusNetworkSchema(ma.Schema):
 
     id = fields.Integer(dump_only=True)
     school_code = fields.String(attribute="school.code", dump_only=True)
-    architecture = fields.Enum(CampusArchitecture, by_value=True, required=True)
-    backbone_mbps = Mbps(allow_none=True)
-    wireless_coverage = fields.Enum(
-        WirelessCoverage,
-        by_value=True,
-        metadata={"description": "Of teaching areas; default: none"},
+    architecture = field_for(F["architecture"])
+    backbone_mbps = field_for(F["backbone_mbps"])
+    wireless_coverage = field_for(
+        F["wireless_coverage"], metadata={"description": "Of teaching areas; default: none"}
     )
-    commissioned_on = Day(required=True, metadata={"description": "In force from this date"})
-    notes = Text(500, allow_none=True)
+    commissioned_on = field_for(
+        F["commissioned_on"], metadata={"description": "In force from this date"}
+    )
+    notes = field_for(F["notes"])
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
