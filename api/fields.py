@@ -117,6 +117,11 @@ def digits(count: int | spec.Digits) -> validate.Regexp:
     return validate.Regexp(rf"^[0-9]{{{n}}}$", error=message("digits", count=n))
 
 
+def code(rule: spec.Digits, **kwargs: Any) -> Text:
+    """A code of a rule's digits (a school code, a region code) as a filter or a reference."""
+    return Text(rule, validate=digits(rule), **kwargs)
+
+
 def field_for(f: spec.Field, **kwargs: Any) -> fields.Field:
     """The marshmallow field of a model field: its rule, and required / defaulted / nullable
     as the field table says (``kwargs`` add a description or override)."""
@@ -126,7 +131,7 @@ def field_for(f: spec.Field, **kwargs: Any) -> fields.Field:
     elif f.nullable:
         kwargs.setdefault("allow_none", True)
     if isinstance(rule, spec.Digits):
-        return Text(rule, validate=digits(rule), **kwargs)
+        return code(rule, **kwargs)
     if isinstance(rule, spec.Text):
         if rule.pattern is not None:
             kwargs.setdefault("validate", RulePattern(rule))

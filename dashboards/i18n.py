@@ -12,6 +12,8 @@ from flask import Response, request
 
 from dashboards.texts import PAGE_TEXTS
 from inventory.choices import ChoiceSet
+from inventory.choices import MilestoneStatus as MilestoneStatus  # read by dashboards/__init__
+from inventory.choices import Tier as Tier  # read by dashboards/__init__
 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600

@@ -7,8 +7,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from api.fields import ListArgs, Text, digits, field_for, page_schema, sort_field
+from api.fields import ListArgs, Text, code, field_for, page_schema, sort_field
 from inventory.choices import INTERACTIVE_DISPLAYS, ClassroomKind, Lifecycle
+from inventory.fieldspec import REGION_CODE, SCHOOL_CODE
 from inventory.models.schools import CLASSROOM_FIELDS as F
 from inventory.services.classrooms import SORTABLE
 
@@ -75,6 +76,6 @@ class SchoolClassroomListArgs(ListArgs):
 class ClassroomListArgs(SchoolClassroomListArgs):
     """Filters of the classroom list across schools."""
 
-    school = Text(10, validate=digits(10), metadata={"description": "School code"})
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    school = code(SCHOOL_CODE, metadata={"description": "School code"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})
     sort = sort_field(SORTABLE, "school_code")

@@ -6,8 +6,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.converters import MAX_ID
-from api.fields import ListArgs, Text, digits, field_for, page_schema, sort_field
+from api.fields import ListArgs, code, field_for, page_schema, sort_field
 from inventory.choices import Carrier, Lifecycle, LinkKind, LinkMedium
+from inventory.fieldspec import REGION_CODE, SCHOOL_CODE
 from inventory.models import NetworkLink
 from inventory.models.network import LINK_FIELDS as F
 from inventory.services import links
@@ -65,5 +66,5 @@ class SchoolLinkListArgs(ListArgs):
 class LinkListArgs(SchoolLinkListArgs):
     """Filters of the link list across schools."""
 
-    school = Text(10, validate=digits(10), metadata={"description": "School code"})
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    school = code(SCHOOL_CODE, metadata={"description": "School code"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from api.fields import Day, ListArgs, Text, digits, field_for, page_schema, sort_field
+from api.fields import Day, ListArgs, code, field_for, page_schema, sort_field
 from inventory.choices import CampusArchitecture, WirelessCoverage
+from inventory.fieldspec import REGION_CODE, SCHOOL_CODE
 from inventory.models.network import CAMPUS_NETWORK_FIELDS as F
 from inventory.services.campus_networks import SORTABLE
 
@@ -41,8 +42,8 @@ class SchoolCampusNetworkListArgs(ListArgs):
 class CampusNetworkListArgs(ListArgs):
     """Filters of the campus-network list across schools."""
 
-    school = Text(10, validate=digits(10), metadata={"description": "School code"})
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    school = code(SCHOOL_CODE, metadata={"description": "School code"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})
     architecture = fields.Enum(CampusArchitecture, by_value=True)
     wireless_coverage = fields.Enum(WirelessCoverage, by_value=True)
     as_of = Day(metadata={"description": "Only the state in force on this date, per school"})

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from api.fields import Text, field_for
 from inventory.choices import Stage
-from inventory.models.coverage import MILESTONE_FIELDS, PLAN_FIELDS
+from inventory.models.coverage import MILESTONE_FIELDS, PLAN_FIELDS, STANDARD_FIELDS
 
 
 class MilestoneSchema(ma.Schema):
@@ -52,7 +52,7 @@ class PlanListSchema(ma.Schema):
 class ProgressArgs(ma.Schema):
     """Which standard the progress is measured with."""
 
-    standard = Text(32)
+    standard = Text(STANDARD_FIELDS.rule("version"))
 
 
 class MilestoneStatusSchema(ma.Schema):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from api.fields import ListArgs, Text, digits, field_for, page_schema, sort_field
+from api.fields import ListArgs, code, field_for, page_schema, sort_field
 from inventory.choices import RegionLevel, Stage
+from inventory.fieldspec import REGION_CODE
 from inventory.models.regions import REGION_FIELDS as F
 from inventory.services.regions import SORTABLE
 
@@ -38,9 +39,9 @@ RegionPageSchema = page_schema(RegionSchema)
 class RegionListArgs(ListArgs):
     """Filters of the region list."""
 
-    within = Text(6, validate=digits(6), metadata={"description": "Only this region's subtree"})
+    within = code(REGION_CODE, metadata={"description": "Only this region's subtree"})
     level = fields.Enum(RegionLevel, by_value=True)
-    parent = Text(6, validate=digits(6), metadata={"description": "Only direct children"})
+    parent = code(REGION_CODE, metadata={"description": "Only direct children"})
     sort = sort_field(SORTABLE, "code")
 
 

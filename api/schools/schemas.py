@@ -6,8 +6,9 @@ import marshmallow as ma
 from marshmallow import fields
 from webargs.fields import DelimitedList
 
-from api.fields import Day, ListArgs, Text, digits, field_for, page_schema, sort_field
+from api.fields import Day, ListArgs, Text, code, field_for, page_schema, sort_field
 from inventory.choices import Lifecycle, Stage
+from inventory.fieldspec import REGION_CODE
 from inventory.models.schools import SCHOOL_FIELDS as F
 from inventory.services.schools import SORTABLE
 
@@ -45,7 +46,7 @@ SchoolPageSchema = page_schema(SchoolSchema)
 class SchoolListArgs(ListArgs):
     """Filters of the school list."""
 
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})
     type = DelimitedList(
         field_for(F["type_code"], required=False), metadata={"description": "e.g. 211,218"}
     )
