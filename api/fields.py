@@ -1,4 +1,7 @@
-"""marshmallow fields and schemas shared by every resource: trimmed text, lists, pages."""
+"""marshmallow fields and schemas shared by every resource: trimmed text, lists, pages.
+
+A model field's API field comes from its field table (``field_for``): its bounds are read from
+the rule each time a value is checked, never copied here."""
 
 from __future__ import annotations
 
@@ -94,16 +97,6 @@ class RulePattern(validate.Regexp):
     @property  # type: ignore[override]
     def regex(self) -> Any:
         return self.rule.pattern
-
-
-def Count(maximum: int, **kwargs: Any) -> fields.Integer:
-    """A whole number from 0 to ``maximum``; strings and fractions are rejected."""
-    return fields.Integer(strict=True, validate=RuleRange(spec.Whole(0, maximum)), **kwargs)
-
-
-def Mbps(**kwargs: Any) -> fields.Integer:
-    """A bandwidth in Mbps (the shared bandwidth rule)."""
-    return fields.Integer(strict=True, validate=RuleRange(spec.BANDWIDTH), **kwargs)
 
 
 def Day(**kwargs: Any) -> fields.Date:
