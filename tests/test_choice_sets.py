@@ -10,6 +10,7 @@ import inspect
 import pkgutil
 import re
 from collections.abc import Iterator
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def test_a_campus_network_sheet_saying_未覆盖_imports(
     stored = session.execute(
         sa.select(CampusNetwork.commissioned_on, CampusNetwork.wireless_coverage)
         .join(School)
-        .where(School.code == "2153010001", CampusNetwork.commissioned_on >= "2025-01-01")
+        .where(School.code == "2153010001", CampusNetwork.commissioned_on >= date(2025, 1, 1))
         .order_by(CampusNetwork.commissioned_on)
     ).all()
     assert [coverage for _, coverage in stored] == [
