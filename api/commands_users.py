@@ -20,11 +20,13 @@ from api import runtime
 from inventory.actor import Actor
 from inventory.choices import UserRole, values
 from inventory.errors import DomainError, InvalidInput
+from inventory.models.accounts import TOKEN_FIELDS
 from inventory.services import accounts
 from inventory.services.common import PageRequest
 
 T = TypeVar("T")
 ROLES = click.Choice(values(UserRole))
+TOKEN_DAYS = TOKEN_FIELDS.rule("expires_in_days")
 
 
 @contextmanager
@@ -176,7 +178,9 @@ def disable(name: str) -> None:
 @click.argument("name")
 @click.option("--label", help="What the token is for.")
 @click.option(
-    "--expires-days", type=click.IntRange(1, 3650), help="Days until it expires (default: never)."
+    "--expires-days",
+    type=click.IntRange(TOKEN_DAYS.low, TOKEN_DAYS.high),
+    help="Days until it expires (default: never).",
 )
 @with_appcontext
 def create_token(name: str, label: str | None, expires_days: int | None) -> None:

@@ -1,43 +1,49 @@
-"""marshmallow fields and schemas shared by every resource: trimmed text, lists, pages."""
+"""marshmallow fields and schemas shared by every resource: trimmed text, lists, pages.
+
+A model field's API field comes from its field table (``field_for``): its bounds are read from
+the rule each time a value is checked, never copied here."""
 
 from __future__ import annotations
 
 import ipaddress
-import re
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from inventory import fieldspec as spec
+from inventory.fieldspec import CONTROL_CHARS, message
 from inventory.services.common import PageRequest, PageResult
 
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-EARLIEST = date(1900, 1, 1)
-LATEST = date(2100, 12, 31)
+__all__ = ["CONTROL_CHARS", "field_for"]
 
 
 class Text(fields.String):
     """A string trimmed of surrounding space, bounded, without control characters.
 
-    Blank after trimming is an error for a required field and null for an optional one.
+    Blank after trimming is an error for a required field and null for an optional one. The
+    bound is a number or a rule (read when a value is checked, so the rule's owner decides).
     """
 
-    def __init__(self, max_length: int, **kwargs: Any) -> None:
-        self.max_length = max_length
-        kwargs.setdefault("metadata", {})["maxLength"] = max_length
+    def __init__(self, max_length: int | spec.Text | spec.Digits, **kwargs: Any) -> None:
+        self.rule = max_length if not isinstance(max_length, int) else spec.Text(max_length)
+        kwargs.setdefault("metadata", {})["maxLength"] = self.rule.max_length
         super().__init__(**kwargs)
+
+    @property
+    def max_length(self) -> int:
+        return self.rule.max_length
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if CONTROL_CHARS.search(text):
-            raise ma.ValidationError("must not contain control characters")
+            raise ma.ValidationError(message("control_chars"))
         if not text:
             if self.allow_none:
                 return None
-            raise ma.ValidationError("must not be blank")
+            raise ma.ValidationError(message("blank"))
         if len(text) > self.max_length:
-            raise ma.ValidationError(f"must be at most {self.max_length} characters")
+            raise ma.ValidationError(message("too_long", max_length=self.max_length))
         return text
 
     def _validate(self, value: Any) -> None:
@@ -49,8 +55,8 @@ class Text(fields.String):
 class IPAddress(Text):
     """An IPv4 or IPv6 address, stored in its canonical text form."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(45, **kwargs)
+    def __init__(self, rule: spec.Address | None = None, **kwargs: Any) -> None:
+        super().__init__(spec.Text((rule or spec.Address()).max_length), **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -59,27 +65,81 @@ class IPAddress(Text):
         try:
             return str(ipaddress.ip_address(text))
         except ValueError as exc:
-            raise ma.ValidationError("must be an IPv4 or IPv6 address") from exc
+            raise ma.ValidationError(message("address")) from exc
 
 
-def Count(maximum: int, **kwargs: Any) -> fields.Integer:
-    """A whole number from 0 to ``maximum``; strings and fractions are rejected."""
-    return fields.Integer(strict=True, validate=validate.Range(0, maximum), **kwargs)
+class RuleRange(validate.Range):
+    """marshmallow's Range, with its bounds read from a rule each time (so they follow it);
+    apispec still sees ``min`` and ``max`` for the OpenAPI document."""
+
+    def __init__(self, rule: Any) -> None:
+        self.rule = rule
+        self.min_inclusive = self.max_inclusive = True
+        self.error = message("api_range", low="{min}", high="{max}")
+
+    @property  # type: ignore[override]
+    def min(self) -> Any:
+        return self.rule.low
+
+    @property  # type: ignore[override]
+    def max(self) -> Any:
+        return self.rule.high
 
 
-def Mbps(**kwargs: Any) -> fields.Integer:
-    """A bandwidth in Mbps: positive and at most 400 Gbps."""
-    return fields.Integer(strict=True, validate=validate.Range(1, 400_000), **kwargs)
+class RulePattern(validate.Regexp):
+    """A text rule's pattern, read each time."""
+
+    def __init__(self, rule: spec.Text) -> None:
+        self.rule = rule
+        self.flags = 0
+        self.error = rule.pattern_message or message("pattern", pattern="{regex}")
+
+    @property  # type: ignore[override]
+    def regex(self) -> Any:
+        return self.rule.pattern
 
 
 def Day(**kwargs: Any) -> fields.Date:
-    """A calendar date between 1900 and 2100."""
-    return fields.Date(validate=validate.Range(EARLIEST, LATEST), **kwargs)
+    """A calendar date within the shared date bounds."""
+    return fields.Date(validate=RuleRange(spec.DAY), **kwargs)
 
 
-def digits(count: int) -> validate.Regexp:
+def digits(count: int | spec.Digits) -> validate.Regexp:
     """Exactly ``count`` ASCII digits."""
-    return validate.Regexp(rf"^[0-9]{{{count}}}$", error=f"must be exactly {count} digits")
+    n = count if isinstance(count, int) else count.count
+    return validate.Regexp(rf"^[0-9]{{{n}}}$", error=message("digits", count=n))
+
+
+def code(rule: spec.Digits, **kwargs: Any) -> Text:
+    """A code of a rule's digits (a school code, a region code) as a filter or a reference."""
+    return Text(rule, validate=digits(rule), **kwargs)
+
+
+def field_for(f: spec.Field, **kwargs: Any) -> fields.Field:
+    """The marshmallow field of a model field: its rule, and required / defaulted / nullable
+    as the field table says (``kwargs`` add a description or override)."""
+    rule = f.rule
+    if f.required:
+        kwargs.setdefault("required", True)
+    elif f.nullable:
+        kwargs.setdefault("allow_none", True)
+    if isinstance(rule, spec.Digits):
+        return code(rule, **kwargs)
+    if isinstance(rule, spec.Text):
+        if rule.pattern is not None:
+            kwargs.setdefault("validate", RulePattern(rule))
+        return Text(rule, **kwargs)
+    if isinstance(rule, spec.Address):
+        return IPAddress(rule, **kwargs)
+    if isinstance(rule, spec.Whole):
+        return fields.Integer(strict=True, validate=RuleRange(rule), **kwargs)
+    if isinstance(rule, spec.Decimal | spec.Share):
+        return fields.Float(validate=RuleRange(rule), **kwargs)
+    if isinstance(rule, spec.Day):
+        return fields.Date(validate=RuleRange(rule), **kwargs)
+    if isinstance(rule, spec.Choice):
+        return fields.Enum(rule.choices, by_value=True, **kwargs)
+    raise TypeError(f"no API field for {type(rule).__name__}")
 
 
 class ListArgs(ma.Schema):

@@ -12,12 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-TIER_COLOURS = {
-    "none": "#c8553d",
-    "basic": "#e9a23b",
-    "met": "#3f8f5f",
-    "model": "#1d4e89",
-}
+from inventory.choices import TIERS
+
+# The tiers' colours are part of their choice set; charts look them up by stored value.
+TIER_COLOURS = {tier.value: tier.colour or "#888" for tier in TIERS}
 
 
 @dataclass

@@ -86,6 +86,7 @@ def _kind(f: fields.Field) -> str:
 
 
 def _enum_choices(f: fields.Enum) -> list[tuple[str, str]]:
+    """The field's choice set, as (value, label) in the page's language."""
     return [(member.value, label(member)) for member in f.enum]
 
 

@@ -3,7 +3,6 @@ and numbers and dates written the way each language writes them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -13,15 +12,9 @@ from flask import Response, request
 
 from dashboards.texts import PAGE_TEXTS
 from inventory import localday
-from inventory.choices import (
-    LABELS,
-    METRIC_LABELS,
-    MILESTONE_STATUS_LABELS,
-    TIER_LABELS,
-    Metric,
-    MilestoneStatus,
-    Tier,
-)
+from inventory.choices import ChoiceSet
+from inventory.choices import MilestoneStatus as MilestoneStatus  # read by dashboards/__init__
+from inventory.choices import Tier as Tier  # read by dashboards/__init__
 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -215,16 +208,9 @@ def texts() -> dict[str, str]:
 
 def label(member: StrEnum) -> str:
     """The label of an enum value in the request's language."""
-    # Coverage enums share values ("none", "met") with others: their own tables come first.
-    table: Mapping[Any, tuple[str, str]] = LABELS
-    if isinstance(member, Tier):
-        table = TIER_LABELS
-    elif isinstance(member, Metric):
-        table = METRIC_LABELS
-    elif isinstance(member, MilestoneStatus):
-        table = MILESTONE_STATUS_LABELS
-    zh, en = table.get(member, (member.value, member.value))
-    return en if language() == "en" else zh
+    if isinstance(member, ChoiceSet):
+        return member.label(language())
+    return member.value
 
 
 def lang_query() -> dict[str, str]:

@@ -1,99 +1,166 @@
 """Every enumerated value of the domain, in one place (NetBox's ``choices.py``).
 
-Values are stored as these lowercase strings; ``LABELS`` gives the Chinese and English label
-of each value for pages and spreadsheets.
+Each set is one class: a member is its stored value (lowercase, unchanged since the first
+migration) with its Chinese and English label and, where pages draw one, its colour. Labels
+live on the members, never in a table keyed by them: members of different sets with equal
+values ("none", "planned") are equal strings, so one table keyed by them gives one label to
+both.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
+from typing import Self
+
+LANGUAGES = ("zh", "en")
 
 
-class RegionLevel(StrEnum):
+class ChoiceSet(StrEnum):
+    """A set of choices: ``NAME = value, 中文, English[, colour]`` (labels default to the value).
+
+    Members are ``str``: they are stored, compared and serialised as their value.
+    """
+
+    _value_: str
+    zh: str
+    en: str
+    colour: str | None
+
+    def __new__(
+        cls, value: str, zh: str | None = None, en: str | None = None, colour: str | None = None
+    ) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.zh = value if zh is None else zh
+        member.en = value if en is None else en
+        member.colour = colour
+        return member
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` ("zh" or "en")."""
+        return self.en if lang == "en" else self.zh
+
+    @classmethod
+    def values(cls) -> list[str]:
+        """The stored values, in declaration order (validators, drop-downs)."""
+        return [member.value for member in cls]
+
+    @classmethod
+    def labels(cls, lang: str = "zh") -> list[str]:
+        """The labels in ``lang``, in declaration order."""
+        return [member.label(lang) for member in cls]
+
+    @classmethod
+    def choices(cls, lang: str = "zh") -> list[tuple[str, str]]:
+        """(value, label) pairs for a drop-down."""
+        return [(member.value, member.label(lang)) for member in cls]
+
+    @classmethod
+    def parse(cls, text: str) -> Self:
+        """The member whose value, Chinese label or English label is ``text`` (as people type
+        it: full-width characters, surrounding spaces and case do not matter); ValueError."""
+        wanted = _folded(text)
+        for member in cls:
+            if wanted in (_folded(member.value), _folded(member.zh), _folded(member.en)):
+                return member
+        raise ValueError(f"{text!r} is not a {cls.__name__}")
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
+def values(enum: type[StrEnum]) -> list[str]:
+    """The stored values of an enum, in declaration order (for validators and drop-downs)."""
+    return [member.value for member in enum]
+
+
+class RegionLevel(ChoiceSet):
     PROVINCE = "province"
     PREFECTURE = "prefecture"
     COUNTY = "county"
 
 
-class Stage(StrEnum):
+class Stage(ChoiceSet):
     """Education stage a school type belongs to (from the reference school types)."""
 
-    PRESCHOOL = "preschool"
-    PRIMARY = "primary"
-    SECONDARY = "secondary"
-    VOCATIONAL = "vocational"
-    SPECIAL = "special"
-    HIGHER = "higher"
+    PRESCHOOL = "preschool", "学前", "preschool"
+    PRIMARY = "primary", "小学", "primary"
+    SECONDARY = "secondary", "中学", "secondary"
+    VOCATIONAL = "vocational", "中职", "vocational"
+    SPECIAL = "special", "特殊教育", "special education"
+    HIGHER = "higher", "高等教育", "higher education"
 
 
-class Lifecycle(StrEnum):
+class Lifecycle(ChoiceSet):
     """Status derived from opened/closed or commissioned/decommissioned dates, never stored."""
 
-    PLANNED = "planned"
-    ACTIVE = "active"
-    CLOSED = "closed"
+    PLANNED = "planned", "筹建", "planned"
+    ACTIVE = "active", "在用", "active"
+    CLOSED = "closed", "停用", "closed"
 
 
-class CampusArchitecture(StrEnum):
-    ALL_FIBRE = "all_fibre"
-    HYBRID = "hybrid"
-    COPPER = "copper"
-    NONE = "none"
+class CampusArchitecture(ChoiceSet):
+    ALL_FIBRE = "all_fibre", "全光纤", "all-fibre"
+    HYBRID = "hybrid", "光铜混合", "hybrid"
+    COPPER = "copper", "铜缆", "copper"
+    NONE = "none", "无", "none"
 
 
-class WirelessCoverage(StrEnum):
-    NONE = "none"
-    PARTIAL = "partial"
-    FULL = "full"
+class WirelessCoverage(ChoiceSet):
+    NONE = "none", "未覆盖", "none"
+    PARTIAL = "partial", "部分覆盖", "partial"
+    FULL = "full", "全覆盖", "full"
 
 
-class LinkKind(StrEnum):
-    METRO = "metro"
-    INTERNET = "internet"
-    EDU_CLOUD = "edu_cloud"
+class LinkKind(ChoiceSet):
+    METRO = "metro", "教育城域网", "education metro network"
+    INTERNET = "internet", "互联网", "internet"
+    EDU_CLOUD = "edu_cloud", "教育云专线", "education cloud line"
 
 
-class Carrier(StrEnum):
-    TELECOM = "telecom"
-    MOBILE = "mobile"
-    UNICOM = "unicom"
-    BROADCAST = "broadcast"
-    OTHER = "other"
+class Carrier(ChoiceSet):
+    TELECOM = "telecom", "电信", "China Telecom"
+    MOBILE = "mobile", "移动", "China Mobile"
+    UNICOM = "unicom", "联通", "China Unicom"
+    BROADCAST = "broadcast", "广电", "China Broadnet"
+    OTHER = "other", "其他", "other"
 
 
-class LinkMedium(StrEnum):
-    FIBRE = "fibre"
-    COPPER = "copper"
-    WIRELESS = "wireless"
-    CELLULAR = "cellular"
-    SATELLITE = "satellite"
+class LinkMedium(ChoiceSet):
+    FIBRE = "fibre", "光纤", "fibre"
+    COPPER = "copper", "铜缆", "copper"
+    WIRELESS = "wireless", "无线", "wireless"
+    CELLULAR = "cellular", "蜂窝", "cellular"
+    SATELLITE = "satellite", "卫星", "satellite"
 
 
-class DeviceRole(StrEnum):
-    GATEWAY = "gateway"
-    CORE_SWITCH = "core_switch"
-    ACCESS_SWITCH = "access_switch"
-    OLT = "olt"
-    ONU = "onu"
-    WIRELESS_CONTROLLER = "wireless_controller"
-    FIREWALL = "firewall"
-    OTHER = "other"
+class DeviceRole(ChoiceSet):
+    GATEWAY = "gateway", "出口网关", "gateway"
+    CORE_SWITCH = "core_switch", "核心交换机", "core switch"
+    ACCESS_SWITCH = "access_switch", "接入交换机", "access switch"
+    OLT = "olt", "OLT", "OLT"
+    ONU = "onu", "ONU", "ONU"
+    WIRELESS_CONTROLLER = "wireless_controller", "无线控制器", "wireless controller"
+    FIREWALL = "firewall", "防火墙", "firewall"
+    OTHER = "other", "其他", "other"
 
 
-class DeviceStatus(StrEnum):
-    ACTIVE = "active"
-    PLANNED = "planned"
-    OFFLINE = "offline"
-    DECOMMISSIONED = "decommissioned"
+class DeviceStatus(ChoiceSet):
+    ACTIVE = "active", "在用", "active"
+    PLANNED = "planned", "计划", "planned"
+    OFFLINE = "offline", "离线", "offline"
+    DECOMMISSIONED = "decommissioned", "已退役", "decommissioned"
 
 
-class SnmpVersion(StrEnum):
+class SnmpVersion(ChoiceSet):
     V1 = "v1"
     V2C = "v2c"
     V3 = "v3"
 
 
-class SnmpAuthProtocol(StrEnum):
+class SnmpAuthProtocol(ChoiceSet):
     SHA = "sha"
     SHA224 = "sha224"
     SHA256 = "sha256"
@@ -101,39 +168,43 @@ class SnmpAuthProtocol(StrEnum):
     SHA512 = "sha512"
 
 
-class SnmpPrivProtocol(StrEnum):
+class SnmpPrivProtocol(ChoiceSet):
     NONE = "none"
     AES128 = "aes128"
     AES256 = "aes256"
 
 
-class ClassroomKind(StrEnum):
-    ORDINARY = "ordinary"
-    SCIENCE_LAB = "science_lab"
-    COMPUTER_LAB = "computer_lab"
-    MULTIPURPOSE = "multipurpose"
-    OTHER = "other"
+class ClassroomKind(ChoiceSet):
+    ORDINARY = "ordinary", "普通教室", "ordinary classroom"
+    SCIENCE_LAB = "science_lab", "实验室", "science lab"
+    COMPUTER_LAB = "computer_lab", "计算机教室", "computer lab"
+    MULTIPURPOSE = "multipurpose", "多功能教室", "multipurpose room"
+    OTHER = "other", "其他", "other"
 
 
-class DisplayKind(StrEnum):
-    NONE = "none"
-    INTERACTIVE_PANEL = "interactive_panel"
-    PROJECTOR_WHITEBOARD = "projector_whiteboard"
-    PROJECTOR = "projector"
-    TV = "tv"
+class DisplayKind(ChoiceSet):
+    NONE = "none", "无", "none"
+    INTERACTIVE_PANEL = "interactive_panel", "交互式智能平板", "interactive flat panel"
+    PROJECTOR_WHITEBOARD = (
+        "projector_whiteboard",
+        "投影+交互白板",
+        "projector with interactive whiteboard",
+    )
+    PROJECTOR = "projector", "投影仪", "projector"
+    TV = "tv", "电视", "television"
 
 
 INTERACTIVE_DISPLAYS = frozenset({DisplayKind.INTERACTIVE_PANEL, DisplayKind.PROJECTOR_WHITEBOARD})
 
 
-class UserRole(StrEnum):
-    ADMIN = "admin"
-    REGION_ADMIN = "region_admin"
-    SCHOOL_STAFF = "school_staff"
-    VIEWER = "viewer"
+class UserRole(ChoiceSet):
+    ADMIN = "admin", "管理员", "admin"
+    REGION_ADMIN = "region_admin", "区域管理员", "region admin"
+    SCHOOL_STAFF = "school_staff", "学校信息员", "school staff"
+    VIEWER = "viewer", "只读", "viewer"
 
 
-class ChangeAction(StrEnum):
+class ChangeAction(ChoiceSet):
     CREATE = "create"
     UPDATE = "update"
     ARCHIVE = "archive"
@@ -144,72 +215,7 @@ class ChangeAction(StrEnum):
     LOGOUT = "logout"
 
 
-def values(enum: type[StrEnum]) -> list[str]:
-    """The stored values of an enum, in declaration order (for validators and drop-downs)."""
-    return [member.value for member in enum]
-
-
-# (zh, en) labels, used by pages and spreadsheets.
-LABELS: dict[StrEnum, tuple[str, str]] = {
-    Stage.PRESCHOOL: ("学前", "preschool"),
-    Stage.PRIMARY: ("小学", "primary"),
-    Stage.SECONDARY: ("中学", "secondary"),
-    Stage.VOCATIONAL: ("中职", "vocational"),
-    Stage.SPECIAL: ("特殊教育", "special education"),
-    Stage.HIGHER: ("高等教育", "higher education"),
-    Lifecycle.PLANNED: ("筹建", "planned"),
-    Lifecycle.ACTIVE: ("在用", "active"),
-    Lifecycle.CLOSED: ("停用", "closed"),
-    CampusArchitecture.ALL_FIBRE: ("全光纤", "all-fibre"),
-    CampusArchitecture.HYBRID: ("光铜混合", "hybrid"),
-    CampusArchitecture.COPPER: ("铜缆", "copper"),
-    CampusArchitecture.NONE: ("无", "none"),
-    WirelessCoverage.NONE: ("未覆盖", "none"),
-    WirelessCoverage.PARTIAL: ("部分覆盖", "partial"),
-    WirelessCoverage.FULL: ("全覆盖", "full"),
-    LinkKind.METRO: ("教育城域网", "education metro network"),
-    LinkKind.INTERNET: ("互联网", "internet"),
-    LinkKind.EDU_CLOUD: ("教育云专线", "education cloud line"),
-    Carrier.TELECOM: ("电信", "China Telecom"),
-    Carrier.MOBILE: ("移动", "China Mobile"),
-    Carrier.UNICOM: ("联通", "China Unicom"),
-    Carrier.BROADCAST: ("广电", "China Broadnet"),
-    Carrier.OTHER: ("其他", "other"),
-    LinkMedium.FIBRE: ("光纤", "fibre"),
-    LinkMedium.COPPER: ("铜缆", "copper"),
-    LinkMedium.WIRELESS: ("无线", "wireless"),
-    LinkMedium.CELLULAR: ("蜂窝", "cellular"),
-    LinkMedium.SATELLITE: ("卫星", "satellite"),
-    DeviceRole.GATEWAY: ("出口网关", "gateway"),
-    DeviceRole.CORE_SWITCH: ("核心交换机", "core switch"),
-    DeviceRole.ACCESS_SWITCH: ("接入交换机", "access switch"),
-    DeviceRole.OLT: ("OLT", "OLT"),
-    DeviceRole.ONU: ("ONU", "ONU"),
-    DeviceRole.WIRELESS_CONTROLLER: ("无线控制器", "wireless controller"),
-    DeviceRole.FIREWALL: ("防火墙", "firewall"),
-    DeviceRole.OTHER: ("其他", "other"),
-    DeviceStatus.ACTIVE: ("在用", "active"),
-    DeviceStatus.PLANNED: ("计划", "planned"),
-    DeviceStatus.OFFLINE: ("离线", "offline"),
-    DeviceStatus.DECOMMISSIONED: ("已退役", "decommissioned"),
-    ClassroomKind.ORDINARY: ("普通教室", "ordinary classroom"),
-    ClassroomKind.SCIENCE_LAB: ("实验室", "science lab"),
-    ClassroomKind.COMPUTER_LAB: ("计算机教室", "computer lab"),
-    ClassroomKind.MULTIPURPOSE: ("多功能教室", "multipurpose room"),
-    ClassroomKind.OTHER: ("其他", "other"),
-    DisplayKind.NONE: ("无", "none"),
-    DisplayKind.INTERACTIVE_PANEL: ("交互式智能平板", "interactive flat panel"),
-    DisplayKind.PROJECTOR_WHITEBOARD: ("投影+交互白板", "projector with interactive whiteboard"),
-    DisplayKind.PROJECTOR: ("投影仪", "projector"),
-    DisplayKind.TV: ("电视", "television"),
-    UserRole.ADMIN: ("管理员", "admin"),
-    UserRole.REGION_ADMIN: ("区域管理员", "region admin"),
-    UserRole.SCHOOL_STAFF: ("学校信息员", "school staff"),
-    UserRole.VIEWER: ("只读", "viewer"),
-}
-
-
-class PollFailure(StrEnum):
+class PollFailure(ChoiceSet):
     """Why a device did not answer a poll usefully; auth failure is not "down"."""
 
     TIMEOUT = "timeout"
@@ -220,19 +226,19 @@ class PollFailure(StrEnum):
     NO_CREDENTIALS = "no_credentials"
 
 
-class OutageCause(StrEnum):
+class OutageCause(ChoiceSet):
     UNREACHABLE = "unreachable"
     INTERFACE_DOWN = "interface_down"
     SPEED_BELOW_CONTRACT = "speed_below_contract"
 
 
-class Tier(StrEnum):
+class Tier(ChoiceSet):
     """A school's digital-campus tier, each including the one before (coverage standard)."""
 
-    NONE = "none"
-    BASIC = "basic"
-    MET = "met"
-    MODEL = "model"
+    NONE = "none", "未达标", "not met", "#c8553d"
+    BASIC = "basic", "基本达标", "basic", "#e9a23b"
+    MET = "met", "达标", "met", "#3f8f5f"
+    MODEL = "model", "示范", "model", "#1d4e89"
 
     @property
     def level(self) -> int:
@@ -243,55 +249,40 @@ class Tier(StrEnum):
 TIERS = (Tier.NONE, Tier.BASIC, Tier.MET, Tier.MODEL)
 
 
-class Metric(StrEnum):
+class Metric(ChoiceSet):
     """A coverage rate that trends and plan milestones follow (each a share from 0 to 1)."""
 
-    DIGITAL_CAMPUS_RATE = "digital_campus_rate"
-    VERIFIED_DIGITAL_CAMPUS_RATE = "verified_digital_campus_rate"
-    ALL_FIBRE_RATE = "all_fibre_rate"
-    STANDARD_CLASSROOM_RATE = "standard_classroom_rate"
-    GIGABIT_UPLINK_RATE = "gigabit_uplink_rate"
+    DIGITAL_CAMPUS_RATE = (
+        "digital_campus_rate",
+        "数字校园覆盖率（申报）",
+        "digital-campus rate (declared)",
+    )
+    VERIFIED_DIGITAL_CAMPUS_RATE = (
+        "verified_digital_campus_rate",
+        "数字校园覆盖率（核验）",
+        "digital-campus rate (verified)",
+    )
+    ALL_FIBRE_RATE = "all_fibre_rate", "全光纤校园网比例", "all-fibre campus rate"
+    STANDARD_CLASSROOM_RATE = (
+        "standard_classroom_rate",
+        "标准数字教室比例",
+        "standard-classroom rate",
+    )
+    GIGABIT_UPLINK_RATE = "gigabit_uplink_rate", "千兆出口比例", "gigabit-uplink rate"
 
 
-class MilestoneStatus(StrEnum):
+class MilestoneStatus(ChoiceSet):
     """Where a milestone stands: met, missed, or (before its date) on track or at risk."""
 
-    MET = "met"
-    NOT_MET = "not_met"
-    ON_TRACK = "on_track"
-    AT_RISK = "at_risk"
-    NO_DATA = "no_data"
+    MET = "met", "已达成", "met"
+    NOT_MET = "not_met", "未达成", "not met"
+    ON_TRACK = "on_track", "进度正常", "on track"
+    AT_RISK = "at_risk", "存在风险", "at risk"
+    NO_DATA = "no_data", "无数据", "no data"
 
 
-class SnapshotKind(StrEnum):
+class SnapshotKind(ChoiceSet):
     """Who published a report: a person (or the CLI), or the month-end job."""
 
     MANUAL = "manual"
     MONTH_END = "month_end"
-
-
-# Labels of the coverage enums, apart from LABELS: their values ("none", "met") equal values of
-# other enums there, and StrEnum members with equal values are the same dict key.
-TIER_LABELS: dict[Tier, tuple[str, str]] = {
-    Tier.NONE: ("未达标", "not met"),
-    Tier.BASIC: ("基本达标", "basic"),
-    Tier.MET: ("达标", "met"),
-    Tier.MODEL: ("示范", "model"),
-}
-METRIC_LABELS: dict[Metric, tuple[str, str]] = {
-    Metric.DIGITAL_CAMPUS_RATE: ("数字校园覆盖率（申报）", "digital-campus rate (declared)"),
-    Metric.VERIFIED_DIGITAL_CAMPUS_RATE: (
-        "数字校园覆盖率（核验）",
-        "digital-campus rate (verified)",
-    ),
-    Metric.ALL_FIBRE_RATE: ("全光纤校园网比例", "all-fibre campus rate"),
-    Metric.STANDARD_CLASSROOM_RATE: ("标准数字教室比例", "standard-classroom rate"),
-    Metric.GIGABIT_UPLINK_RATE: ("千兆出口比例", "gigabit-uplink rate"),
-}
-MILESTONE_STATUS_LABELS: dict[MilestoneStatus, tuple[str, str]] = {
-    MilestoneStatus.MET: ("已达成", "met"),
-    MilestoneStatus.NOT_MET: ("未达成", "not met"),
-    MilestoneStatus.ON_TRACK: ("进度正常", "on track"),
-    MilestoneStatus.AT_RISK: ("存在风险", "at risk"),
-    MilestoneStatus.NO_DATA: ("无数据", "no data"),
-}

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from inventory.actor import Actor
-from inventory.choices import LABELS, CampusArchitecture, DeviceRole, LinkKind
+from inventory.choices import CampusArchitecture, DeviceRole, LinkKind
 from inventory.errors import InvalidInput
 from inventory.models import ChangeRecord, Classroom, Device, NetworkLink
 from inventory.secretbox import SecretBox
@@ -145,7 +145,7 @@ def test_template_has_chinese_headers_drop_downs_and_an_example(
         for index, column in enumerate(entity.columns, 1):
             letter = openpyxl.utils.get_column_letter(index)
             if isinstance(column.field, Choice):
-                labels = [LABELS[member][0] for member in column.field.enum]
+                labels = [member.zh for member in column.field.choice_set]
                 assert lists.pop(f"{letter}2") == '"' + ",".join(labels) + '"'
             elif isinstance(column.field, Flag):
                 assert lists.pop(f"{letter}2") == '"是,否"'
@@ -329,8 +329,8 @@ def test_campus_network_history_round_trips_as_rows(session: Session, actor: Act
     data = export_bytes(session, actor, ENTITIES[1], "csv").decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(data)))
     assert [row[:3] for row in rows[1:]] == [
-        ["2153010001", "2019-09-01", LABELS[CampusArchitecture.COPPER][0]],
-        ["2153010001", "2024-03-01", LABELS[CampusArchitecture.ALL_FIBRE][0]],
+        ["2153010001", "2019-09-01", CampusArchitecture.COPPER.zh],
+        ["2153010001", "2024-03-01", CampusArchitecture.ALL_FIBRE.zh],
     ]
 
 

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 from api.fields import ListArgs, Text, page_schema, sort_field
 from inventory.choices import ChangeAction
 from inventory.models import Base
+from inventory.models.audit import CHANGE_FIELDS
 from inventory.services.changes import SORTABLE
 
 OBJECT_TYPES = sorted(Base.metadata.tables)
@@ -36,10 +37,10 @@ class ChangeListArgs(ListArgs):
     """Filters of the change log."""
 
     object_type = fields.String(validate=validate.OneOf(OBJECT_TYPES))
-    object_id = Text(64)
-    actor = Text(64, metadata={"description": "Actor name"})
+    object_id = Text(CHANGE_FIELDS.rule("object_id"))
+    actor = Text(CHANGE_FIELDS.rule("actor_name"), metadata={"description": "Actor name"})
     action = fields.Enum(ChangeAction, by_value=True)
-    batch_id = Text(36)
+    batch_id = Text(CHANGE_FIELDS.rule("batch_id"))
     since = fields.AwareDateTime(metadata={"description": "ISO 8601 with zone, inclusive"})
     until = fields.AwareDateTime(metadata={"description": "ISO 8601 with zone, exclusive"})
     sort = sort_field(SORTABLE, "-at")

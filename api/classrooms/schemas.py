@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from api.fields import Day, ListArgs, Mbps, Text, digits, page_schema, sort_field
-from inventory.choices import INTERACTIVE_DISPLAYS, ClassroomKind, DisplayKind, Lifecycle
+from api.fields import ListArgs, Text, code, field_for, page_schema, sort_field
+from inventory.choices import INTERACTIVE_DISPLAYS, ClassroomKind, Lifecycle
+from inventory.fieldspec import REGION_CODE, SCHOOL_CODE
+from inventory.models.schools import CLASSROOM_FIELDS as F
 from inventory.services.classrooms import SORTABLE
 
 
@@ -30,11 +32,11 @@ class ClassroomSchema(ma.Schema):
 
     id = fields.Integer(dump_only=True)
     school_code = fields.String(attribute="school.code", dump_only=True)
-    room_code = Text(32, required=True, metadata={"description": "Room code, unique per school"})
-    building = Text(64, allow_none=True)
-    floor = fields.Integer(strict=True, allow_none=True, validate=validate.Range(-5, 100))
-    kind = fields.Enum(ClassroomKind, by_value=True, metadata={"description": "Default: ordinary"})
-    display = fields.Enum(DisplayKind, by_value=True, metadata={"description": "Default: none"})
+    room_code = field_for(F["room_code"], metadata={"description": "Room code, unique per school"})
+    building = field_for(F["building"])
+    floor = field_for(F["floor"])
+    kind = field_for(F["kind"], metadata={"description": "Default: ordinary"})
+    display = field_for(F["display"], metadata={"description": "Default: none"})
     has_interactive_display = fields.Function(
         lambda room: room.display in INTERACTIVE_DISPLAYS,
         dump_only=True,
@@ -44,11 +46,13 @@ class ClassroomSchema(ma.Schema):
     has_visualiser = Flag(metadata={"description": "Default: false"})
     has_audio = Flag(metadata={"description": "Default: false"})
     has_recording = Flag(metadata={"description": "Default: false"})
-    wired_mbps = Mbps(allow_none=True, metadata={"description": "null: no wired access"})
-    wireless_mbps = Mbps(allow_none=True, metadata={"description": "null: no wireless access"})
-    commissioned_on = Day(allow_none=True)
-    decommissioned_on = Day(allow_none=True)
-    notes = Text(500, allow_none=True)
+    wired_mbps = field_for(F["wired_mbps"], metadata={"description": "null: no wired access"})
+    wireless_mbps = field_for(
+        F["wireless_mbps"], metadata={"description": "null: no wireless access"}
+    )
+    commissioned_on = field_for(F["commissioned_on"])
+    decommissioned_on = field_for(F["decommissioned_on"])
+    notes = field_for(F["notes"])
     status = fields.Enum(Lifecycle, by_value=True, dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
@@ -62,7 +66,9 @@ class SchoolClassroomListArgs(ListArgs):
 
     kind = fields.Enum(ClassroomKind, by_value=True)
     status = fields.Enum(Lifecycle, by_value=True)
-    building = Text(64, metadata={"description": "Building, exactly"})
+    building = field_for(
+        F["building"], allow_none=False, metadata={"description": "Building, exactly"}
+    )
     q = Text(64, metadata={"description": "Part of the room code, building or notes"})
     sort = sort_field(SORTABLE, "room_code")
 
@@ -70,6 +76,6 @@ class SchoolClassroomListArgs(ListArgs):
 class ClassroomListArgs(SchoolClassroomListArgs):
     """Filters of the classroom list across schools."""
 
-    school = Text(10, validate=digits(10), metadata={"description": "School code"})
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    school = code(SCHOOL_CODE, metadata={"description": "School code"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})
     sort = sort_field(SORTABLE, "school_code")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.fields import Day, ListArgs, Text, digits
+from api.fields import Day, ListArgs, Text, code
 from inventory.choices import Metric, Stage
+from inventory.fieldspec import REGION_CODE
+from inventory.models.coverage import STANDARD_FIELDS
 
 LANGS = validate.OneOf(["zh", "en"])
 BREAKDOWNS = ["totals", "by_region", "by_stage", "by_region_stage", "counties", "kindergartens"]
@@ -15,11 +17,12 @@ BREAKDOWNS = ["totals", "by_region", "by_stage", "by_region_stage", "counties", 
 class CoverageArgs(ma.Schema):
     """Which report: a region subtree, a date, a standard version, some stages."""
 
-    region = Text(
-        6, validate=digits(6), metadata={"description": "Region code (default: yours, or the top)"}
-    )
+    region = code(REGION_CODE, metadata={"description": "Region code (default: yours, or the top)"})
     as_of = Day(metadata={"description": "Date of the report (default today)"})
-    standard = Text(32, metadata={"description": "Standard version (default: the current one)"})
+    standard = Text(
+        STANDARD_FIELDS.rule("version"),
+        metadata={"description": "Standard version (default: the current one)"},
+    )
     stage = fields.List(
         fields.Enum(Stage, by_value=True), metadata={"description": "Only these stages (repeat)"}
     )
@@ -40,7 +43,10 @@ class EvaluationArgs(ma.Schema):
     """The date and standard of a school evaluation."""
 
     as_of = Day(metadata={"description": "Date (default today)"})
-    standard = Text(32, metadata={"description": "Standard version (default: the current one)"})
+    standard = Text(
+        STANDARD_FIELDS.rule("version"),
+        metadata={"description": "Standard version (default: the current one)"},
+    )
 
 
 class GapArgs(CoverageArgs, ListArgs):
@@ -59,8 +65,8 @@ class TrendArgs(ma.Schema):
     metric = fields.Enum(Metric, by_value=True, required=True)
     from_ = Day(required=True, data_key="from", metadata={"description": "First month"})
     to = Day(required=True, metadata={"description": "Last month (may be ahead: projected)"})
-    region = Text(6, validate=digits(6))
-    standard = Text(32)
+    region = code(REGION_CODE)
+    standard = Text(STANDARD_FIELDS.rule("version"))
     stage = fields.List(fields.Enum(Stage, by_value=True))
 
 

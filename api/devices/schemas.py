@@ -6,9 +6,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.converters import MAX_ID
-from api.fields import IPAddress, ListArgs, Text, digits, page_schema, sort_field
+from api.fields import ListArgs, Text, code, field_for, page_schema, sort_field
 from inventory.choices import DeviceRole, DeviceStatus
+from inventory.fieldspec import REGION_CODE, SCHOOL_CODE
 from inventory.models import Device
+from inventory.models.network import DEVICE_FIELDS as F
 from inventory.services import devices
 
 
@@ -21,11 +23,11 @@ class DeviceSchema(ma.Schema):
 
     id = fields.Integer(dump_only=True)
     school_code = fields.String(attribute="school.code", dump_only=True)
-    name = Text(64, required=True)
-    role = fields.Enum(DeviceRole, by_value=True, required=True)
-    status = fields.Enum(DeviceStatus, by_value=True, load_default=DeviceStatus.ACTIVE)
-    mgmt_address = IPAddress(required=True, metadata={"description": "IPv4 or IPv6"})
-    snmp_port = fields.Integer(strict=True, validate=validate.Range(1, 65535), load_default=161)
+    name = field_for(F["name"])
+    role = field_for(F["role"])
+    status = field_for(F["status"], load_default=F["status"].default)
+    mgmt_address = field_for(F["mgmt_address"], metadata={"description": "IPv4 or IPv6"})
+    snmp_port = field_for(F["snmp_port"], load_default=F["snmp_port"].default)
     credential_id = fields.Integer(
         strict=True,
         allow_none=True,
@@ -35,26 +37,19 @@ class DeviceSchema(ma.Schema):
     credential_name = fields.Function(
         _credential_name, dump_only=True, metadata={"type": "string", "nullable": True}
     )
-    polling_enabled = fields.Boolean(load_default=True)
-    poll_interval_s = fields.Integer(
-        strict=True,
-        allow_none=True,
-        validate=validate.Range(devices.MIN_POLL_INTERVAL_S, devices.MAX_POLL_INTERVAL_S),
+    polling_enabled = fields.Boolean(load_default=F["polling_enabled"].default)
+    poll_interval_s = field_for(
+        F["poll_interval_s"],
         metadata={"description": "Seconds between polls; null: the collectors' default (300)"},
     )
-    vendor = Text(64, allow_none=True)
-    model = Text(64, allow_none=True)
-    serial = Text(64, allow_none=True)
-    sys_descr = Text(500, allow_none=True, metadata={"description": "SNMP sysDescr"})
-    sys_object_id = Text(
-        128,
-        allow_none=True,
-        validate=validate.Regexp(
-            devices.SYS_OBJECT_ID, error="must be a dotted numeric OID such as 1.3.6.1.4.1.2011"
-        ),
-        metadata={"description": "SNMP sysObjectID, dotted numeric"},
+    vendor = field_for(F["vendor"])
+    model = field_for(F["model"])
+    serial = field_for(F["serial"])
+    sys_descr = field_for(F["sys_descr"], metadata={"description": "SNMP sysDescr"})
+    sys_object_id = field_for(
+        F["sys_object_id"], metadata={"description": "SNMP sysObjectID, dotted numeric"}
     )
-    notes = Text(500, allow_none=True)
+    notes = field_for(F["notes"])
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
@@ -76,5 +71,5 @@ class SchoolDeviceListArgs(ListArgs):
 class DeviceListArgs(SchoolDeviceListArgs):
     """Filters of the device list across schools."""
 
-    school = Text(10, validate=digits(10), metadata={"description": "School code"})
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    school = code(SCHOOL_CODE, metadata={"description": "School code"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})

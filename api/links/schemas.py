@@ -6,9 +6,11 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.converters import MAX_ID
-from api.fields import Day, ListArgs, Mbps, Text, digits, page_schema, sort_field
+from api.fields import ListArgs, code, field_for, page_schema, sort_field
 from inventory.choices import Carrier, Lifecycle, LinkKind, LinkMedium
+from inventory.fieldspec import REGION_CODE, SCHOOL_CODE
 from inventory.models import NetworkLink
+from inventory.models.network import LINK_FIELDS as F
 from inventory.services import links
 
 
@@ -21,16 +23,14 @@ class LinkSchema(ma.Schema):
 
     id = fields.Integer(dump_only=True)
     school_code = fields.String(attribute="school.code", dump_only=True)
-    kind = fields.Enum(LinkKind, by_value=True, required=True)
-    carrier = fields.Enum(
-        Carrier, by_value=True, allow_none=True, metadata={"description": "Required for internet"}
-    )
-    medium = fields.Enum(LinkMedium, by_value=True, required=True)
-    down_mbps = Mbps(required=True, metadata={"description": "Contracted downstream Mbps"})
-    up_mbps = Mbps(required=True, metadata={"description": "Contracted upstream Mbps"})
-    circuit_id = Text(64, allow_none=True, metadata={"description": "Carrier circuit id"})
-    commissioned_on = Day(allow_none=True)
-    decommissioned_on = Day(allow_none=True)
+    kind = field_for(F["kind"])
+    carrier = field_for(F["carrier"], metadata={"description": "Required for internet"})
+    medium = field_for(F["medium"])
+    down_mbps = field_for(F["down_mbps"], metadata={"description": "Contracted downstream Mbps"})
+    up_mbps = field_for(F["up_mbps"], metadata={"description": "Contracted upstream Mbps"})
+    circuit_id = field_for(F["circuit_id"], metadata={"description": "Carrier circuit id"})
+    commissioned_on = field_for(F["commissioned_on"])
+    decommissioned_on = field_for(F["decommissioned_on"])
     device_id = fields.Integer(
         strict=True,
         allow_none=True,
@@ -40,10 +40,10 @@ class LinkSchema(ma.Schema):
     device_name = fields.Function(
         _device_name, dump_only=True, metadata={"type": "string", "nullable": True}
     )
-    interface_name = Text(
-        64, allow_none=True, metadata={"description": "e.g. GigabitEthernet0/0/1"}
+    interface_name = field_for(
+        F["interface_name"], metadata={"description": "e.g. GigabitEthernet0/0/1"}
     )
-    notes = Text(500, allow_none=True)
+    notes = field_for(F["notes"])
     status = fields.Enum(Lifecycle, by_value=True, dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
@@ -66,5 +66,5 @@ class SchoolLinkListArgs(ListArgs):
 class LinkListArgs(SchoolLinkListArgs):
     """Filters of the link list across schools."""
 
-    school = Text(10, validate=digits(10), metadata={"description": "School code"})
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    school = code(SCHOOL_CODE, metadata={"description": "School code"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})

@@ -8,8 +8,9 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.converters import MAX_ID
-from api.fields import ListArgs, Text, digits, page_schema, sort_field
+from api.fields import ListArgs, code, page_schema, sort_field
 from inventory.choices import OutageCause, PollFailure
+from inventory.fieldspec import REGION_CODE, SCHOOL_CODE
 from inventory.services import monitoring
 
 
@@ -119,8 +120,8 @@ OutagePageSchema = page_schema(OutageSchema)
 class OutageListArgs(ListArgs):
     """Filters of the outage list."""
 
-    school = Text(10, validate=digits(10), metadata={"description": "School code"})
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    school = code(SCHOOL_CODE, metadata={"description": "School code"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})
     device = fields.Integer(validate=validate.Range(1, MAX_ID))
     link = fields.Integer(validate=validate.Range(1, MAX_ID))
     cause = fields.Enum(OutageCause, by_value=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from api.fields import Day, ListArgs, Mbps, Text, digits, page_schema, sort_field
+from api.fields import Day, ListArgs, code, field_for, page_schema, sort_field
 from inventory.choices import CampusArchitecture, WirelessCoverage
+from inventory.fieldspec import REGION_CODE, SCHOOL_CODE
+from inventory.models.network import CAMPUS_NETWORK_FIELDS as F
 from inventory.services.campus_networks import SORTABLE
 
 
@@ -15,15 +17,15 @@ class CampusNetworkSchema(ma.Schema):
 
     id = fields.Integer(dump_only=True)
     school_code = fields.String(attribute="school.code", dump_only=True)
-    architecture = fields.Enum(CampusArchitecture, by_value=True, required=True)
-    backbone_mbps = Mbps(allow_none=True)
-    wireless_coverage = fields.Enum(
-        WirelessCoverage,
-        by_value=True,
-        metadata={"description": "Of teaching areas; default: none"},
+    architecture = field_for(F["architecture"])
+    backbone_mbps = field_for(F["backbone_mbps"])
+    wireless_coverage = field_for(
+        F["wireless_coverage"], metadata={"description": "Of teaching areas; default: none"}
     )
-    commissioned_on = Day(required=True, metadata={"description": "In force from this date"})
-    notes = Text(500, allow_none=True)
+    commissioned_on = field_for(
+        F["commissioned_on"], metadata={"description": "In force from this date"}
+    )
+    notes = field_for(F["notes"])
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 
@@ -40,8 +42,8 @@ class SchoolCampusNetworkListArgs(ListArgs):
 class CampusNetworkListArgs(ListArgs):
     """Filters of the campus-network list across schools."""
 
-    school = Text(10, validate=digits(10), metadata={"description": "School code"})
-    region = Text(6, validate=digits(6), metadata={"description": "Region code: its subtree"})
+    school = code(SCHOOL_CODE, metadata={"description": "School code"})
+    region = code(REGION_CODE, metadata={"description": "Region code: its subtree"})
     architecture = fields.Enum(CampusArchitecture, by_value=True)
     wireless_coverage = fields.Enum(WirelessCoverage, by_value=True)
     as_of = Day(metadata={"description": "Only the state in force on this date, per school"})

@@ -5,8 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from api.fields import Day, Text, digits
-from inventory.choices import Metric, Stage
+from api.fields import Text, field_for
+from inventory.choices import Stage
+from inventory.models.coverage import MILESTONE_FIELDS, PLAN_FIELDS, STANDARD_FIELDS
 
 
 class MilestoneSchema(ma.Schema):
@@ -14,27 +15,31 @@ class MilestoneSchema(ma.Schema):
 
     id = fields.Integer(dump_only=True)
     plan_id = fields.Integer(dump_only=True)
-    metric = fields.Enum(Metric, by_value=True, required=True)
-    region_code = Text(6, validate=digits(6), metadata={"description": "Default: the plan's"})
+    metric = field_for(MILESTONE_FIELDS["metric"])
+    region_code = field_for(
+        MILESTONE_FIELDS["region_code"],
+        allow_none=False,
+        metadata={"description": "Default: the plan's"},
+    )
     # Strings both ways: the milestone stores its stages as their values (JSON), so an Enum
     # field would fail to dump them (a 500 found by the API fuzzing).
     stages = fields.List(
         fields.String(validate=validate.OneOf([stage.value for stage in Stage])),
         load_default=list,
     )
-    due_on = Day(required=True)
-    value = fields.Float(required=True, validate=validate.Range(0, 1))
-    note = Text(500, allow_none=True)
+    due_on = field_for(MILESTONE_FIELDS["due_on"])
+    value = field_for(MILESTONE_FIELDS["value"])
+    note = field_for(MILESTONE_FIELDS["note"])
 
 
 class PlanSchema(ma.Schema):
     """A plan with its milestones."""
 
     id = fields.Integer(dump_only=True)
-    code = Text(64, required=True)
-    name_zh = Text(200, required=True)
-    name_en = Text(200, required=True)
-    region_code = Text(6, required=True, validate=digits(6))
+    code = field_for(PLAN_FIELDS["code"])
+    name_zh = field_for(PLAN_FIELDS["name_zh"])
+    name_en = field_for(PLAN_FIELDS["name_en"])
+    region_code = field_for(PLAN_FIELDS["region_code"])
     milestones = fields.List(fields.Nested(MilestoneSchema), dump_only=True)
 
 
@@ -47,7 +52,7 @@ class PlanListSchema(ma.Schema):
 class ProgressArgs(ma.Schema):
     """Which standard the progress is measured with."""
 
-    standard = Text(32)
+    standard = Text(STANDARD_FIELDS.rule("version"))
 
 
 class MilestoneStatusSchema(ma.Schema):

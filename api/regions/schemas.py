@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from api.fields import ListArgs, Text, digits, page_schema, sort_field
+from api.fields import ListArgs, code, field_for, page_schema, sort_field
 from inventory.choices import RegionLevel, Stage
+from inventory.fieldspec import REGION_CODE
+from inventory.models.regions import REGION_FIELDS as F
 from inventory.services.regions import SORTABLE
 
 
 class RegionSchema(ma.Schema):
     """An administrative region (行政区划)."""
 
-    code = Text(6, required=True, validate=digits(6))
-    name_zh = Text(64, required=True)
-    name_en = Text(128, required=True)
-    level = fields.Enum(RegionLevel, by_value=True, required=True)
-    parent_code = Text(6, allow_none=True, validate=digits(6))
-    seat_lat = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
-    seat_lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+    code = field_for(F["code"])
+    name_zh = field_for(F["name_zh"])
+    name_en = field_for(F["name_en"])
+    level = field_for(F["level"])
+    parent_code = field_for(F["parent_code"])
+    seat_lat = field_for(F["seat_lat"])
+    seat_lon = field_for(F["seat_lon"])
 
 
 class RegionUpdateSchema(ma.Schema):
     """What may change on a region: its names and seat (code, level and parent are fixed)."""
 
-    name_zh = Text(64)
-    name_en = Text(128)
-    seat_lat = fields.Float(allow_none=True, validate=validate.Range(-90, 90))
-    seat_lon = fields.Float(allow_none=True, validate=validate.Range(-180, 180))
+    name_zh = field_for(F["name_zh"], required=False)
+    name_en = field_for(F["name_en"], required=False)
+    seat_lat = field_for(F["seat_lat"])
+    seat_lon = field_for(F["seat_lon"])
 
 
 RegionPageSchema = page_schema(RegionSchema)
@@ -37,9 +39,9 @@ RegionPageSchema = page_schema(RegionSchema)
 class RegionListArgs(ListArgs):
     """Filters of the region list."""
 
-    within = Text(6, validate=digits(6), metadata={"description": "Only this region's subtree"})
+    within = code(REGION_CODE, metadata={"description": "Only this region's subtree"})
     level = fields.Enum(RegionLevel, by_value=True)
-    parent = Text(6, validate=digits(6), metadata={"description": "Only direct children"})
+    parent = code(REGION_CODE, metadata={"description": "Only direct children"})
     sort = sort_field(SORTABLE, "code")
 
 

@@ -6,8 +6,10 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.coverage.schemas import BREAKDOWNS, LANGS
-from api.fields import Day, ListArgs, Text, digits, page_schema
+from api.fields import Day, ListArgs, Text, code, page_schema
 from inventory.choices import SnapshotKind
+from inventory.fieldspec import REGION_CODE
+from inventory.models.coverage import STANDARD_FIELDS
 
 
 class SnapshotSchema(ma.Schema):
@@ -34,7 +36,7 @@ SnapshotPageSchema = page_schema(SnapshotSchema)
 class SnapshotListArgs(ListArgs):
     """Filters of the published reports."""
 
-    region = Text(6, validate=digits(6))
+    region = code(REGION_CODE)
     as_of = Day()
 
 
@@ -42,8 +44,10 @@ class PublishSchema(ma.Schema):
     """What to publish."""
 
     as_of = Day(required=True)
-    region = Text(6, validate=digits(6), metadata={"description": "Default: yours, or the top"})
-    standard = Text(32, metadata={"description": "Default: the current version"})
+    region = code(REGION_CODE, metadata={"description": "Default: yours, or the top"})
+    standard = Text(
+        STANDARD_FIELDS.rule("version"), metadata={"description": "Default: the current version"}
+    )
 
 
 class SnapshotExportArgs(ma.Schema):

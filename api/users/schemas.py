@@ -6,13 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields, validate
+from marshmallow import fields
 
-from api.fields import CONTROL_CHARS, ListArgs, Text, digits, page_schema, sort_field
+from api.fields import (
+    CONTROL_CHARS,
+    ListArgs,
+    Text,
+    code,
+    field_for,
+    page_schema,
+    sort_field,
+)
 from inventory.choices import UserRole
+from inventory.fieldspec import SCHOOL_CODE
+from inventory.models.accounts import TOKEN_FIELDS, USER_FIELDS
 from inventory.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, SORTABLE
-
-MAX_TOKEN_DAYS = 3650
 
 
 class Password(fields.String):
@@ -58,16 +66,14 @@ class UserSchema(ma.Schema):
 class UserCreateSchema(ma.Schema):
     """A new account. Without a password it can only use API tokens."""
 
-    name = Text(64, required=True)
-    role = fields.Enum(UserRole, by_value=True, required=True)
-    region_code = Text(
-        6,
-        allow_none=True,
-        validate=digits(6),
+    name = field_for(USER_FIELDS["name"])
+    role = field_for(USER_FIELDS["role"])
+    region_code = field_for(
+        USER_FIELDS["region_code"],
         metadata={"description": "Region admins (required) and viewers (optional)"},
     )
     schools = fields.List(
-        Text(10, validate=digits(10)),
+        code(SCHOOL_CODE),
         metadata={"description": "School codes, for school staff (at least one)"},
     )
     is_active = fields.Boolean()
@@ -78,8 +84,8 @@ class UserPatchSchema(ma.Schema):
     """What an admin may change about an account; the name is fixed."""
 
     role = fields.Enum(UserRole, by_value=True)
-    region_code = Text(6, allow_none=True, validate=digits(6))
-    schools = fields.List(Text(10, validate=digits(10)))
+    region_code = field_for(USER_FIELDS["region_code"])
+    schools = fields.List(code(SCHOOL_CODE))
     is_active = fields.Boolean()
     password = Password()
 
@@ -117,10 +123,8 @@ class NewTokenSchema(TokenSchema):
 class TokenCreateSchema(ma.Schema):
     """A new token: a label to recognise it, and optionally a lifetime."""
 
-    label = Text(64, allow_none=True)
-    expires_in_days = fields.Integer(
-        strict=True,
-        allow_none=True,
-        validate=validate.Range(1, MAX_TOKEN_DAYS),
+    label = field_for(TOKEN_FIELDS["label"])
+    expires_in_days = field_for(
+        TOKEN_FIELDS["expires_in_days"],
         metadata={"description": "Days until the token stops working; none: no expiry"},
     )

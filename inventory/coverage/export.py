@@ -14,7 +14,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from inventory.choices import LABELS, TIER_LABELS, TIERS, Stage
+from inventory.choices import LANGUAGES, TIERS, Stage
 from inventory.spreadsheets.safety import csv_row, xlsx_row
 
 NA = "n/a"
@@ -29,8 +29,8 @@ def _tier_columns(side: str, zh_side: str) -> list[tuple[str, str, str, Getter]]
     return [
         (
             f"{side}_{t.value}",
-            f"{TIER_LABELS[t][0]}（{zh_side}）",
-            f"{TIER_LABELS[t][1]} ({side})",
+            f"{t.zh}（{zh_side}）",
+            f"{t.en} ({side})",
             _tier_getter(side, t.value),
         )
         for t in TIERS
@@ -131,7 +131,7 @@ def _lang(lang: str) -> int:
 
 def _cell(key: str, value: Any, lang: int) -> Any:
     if key == "stage" and value:
-        return LABELS[Stage(value)][lang]
+        return Stage(value).label(LANGUAGES[lang])
     if key in RATE_KEYS and value is None:
         return NA
     return value
@@ -256,12 +256,12 @@ def _gap_rows(items: Iterable[dict[str, Any]], lang: int) -> list[list[Any]]:
                 school["region_code"],
                 school["name"],
                 school["type_code"],
-                LABELS[Stage(school["stage"])][lang],
-                TIER_LABELS[Tier(item["declared"]["tier"])][lang],
-                TIER_LABELS[Tier(item["verified"]["tier"])][lang],
+                Stage(school["stage"]).label(LANGUAGES[lang]),
+                Tier(item["declared"]["tier"]).label(LANGUAGES[lang]),
+                Tier(item["verified"]["tier"]).label(LANGUAGES[lang]),
                 facts["uplink_mbps"],
                 facts["verified_uplink_mbps"],
-                LABELS[CampusArchitecture(facts["campus_architecture"])][lang],
+                CampusArchitecture(facts["campus_architecture"]).label(LANGUAGES[lang]),
                 facts["ordinary_classrooms"],
                 facts["standard_classrooms"],
                 "；".join(reasons) if lang == 0 else "; ".join(reasons),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from inventory.choices import LABELS, CampusArchitecture, Tier, WirelessCoverage
+from inventory.choices import CampusArchitecture, ChoiceSet, Tier, WirelessCoverage
 
 TEMPLATES: dict[str, tuple[str, str]] = {
     "uplink_missing": ("未登记在用出口链路", "no uplink in service"),
@@ -55,7 +55,9 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 
 def label(value: StrEnum, lang: int) -> str:
     """The Chinese (0) or English (1) label of an enum value."""
-    return LABELS.get(value, (value.value, value.value))[lang]
+    if isinstance(value, ChoiceSet):
+        return value.en if lang else value.zh
+    return value.value
 
 
 def percent(share: float | None) -> str:

@@ -8,11 +8,26 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inventory import fieldspec as spec
 from inventory.choices import UserRole
 from inventory.models.base import Base, Timestamped, enum_type
 
 if TYPE_CHECKING:
     from inventory.models.schools import School
+
+USER_FIELDS = spec.table(
+    "app_user",
+    name=spec.Field(spec.ACCOUNT_NAME, required=True),
+    role=spec.Field(spec.Choice(UserRole), required=True),
+    region_code=spec.Field(spec.REGION_CODE),
+)
+
+TOKEN_FIELDS = spec.table(
+    "api_token",
+    label=spec.Field(spec.Text(64)),
+    # Not a column: a new token's lifetime, from which ``expires_at`` is set.
+    expires_in_days=spec.Field(spec.Whole(1, 3650, unit="days")),
+)
 
 # Which schools a school-staff account looks after (one or more).
 user_school = sa.Table(
@@ -36,7 +51,7 @@ class User(Timestamped, Base):
     __secret_columns__ = ("password_hash",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(USER_FIELDS.sql_type("name"), unique=True)
     role: Mapped[UserRole] = mapped_column(enum_type(UserRole))
     region_code: Mapped[str | None] = mapped_column(sa.ForeignKey("region.code"))
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -63,7 +78,7 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     prefix: Mapped[str] = mapped_column(sa.String(12))
-    label: Mapped[str | None] = mapped_column(sa.String(64))
+    label: Mapped[str | None] = mapped_column(TOKEN_FIELDS.sql_type("label"))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

@@ -8,8 +8,33 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inventory import fieldspec as spec
 from inventory.choices import Metric, SnapshotKind
 from inventory.models.base import Base, Timestamped, enum_type, utcnow
+
+STANDARD_FIELDS = spec.table(
+    "standard_version",
+    version=spec.Field(spec.Text(32), required=True),
+    name_zh=spec.Field(spec.Text(200), required=True),
+    name_en=spec.Field(spec.Text(200), required=True),
+)
+
+PLAN_FIELDS = spec.table(
+    "plan",
+    code=spec.Field(spec.Text(64), required=True),
+    name_zh=spec.Field(spec.Text(200), required=True),
+    name_en=spec.Field(spec.Text(200), required=True),
+    region_code=spec.Field(spec.REGION_CODE, required=True),
+)
+
+MILESTONE_FIELDS = spec.table(
+    "milestone",
+    metric=spec.Field(spec.Choice(Metric), required=True),
+    region_code=spec.Field(spec.REGION_CODE),
+    due_on=spec.Field(spec.DAY, required=True),
+    value=spec.Field(spec.Share(), required=True),
+    note=spec.Field(spec.NOTES),
+)
 
 
 class StandardVersion(Base):
@@ -21,9 +46,9 @@ class StandardVersion(Base):
     __tablename__ = "standard_version"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    name_zh: Mapped[str] = mapped_column(sa.String(200))
-    name_en: Mapped[str] = mapped_column(sa.String(200))
+    version: Mapped[str] = mapped_column(STANDARD_FIELDS.sql_type("version"), unique=True)
+    name_zh: Mapped[str] = mapped_column(STANDARD_FIELDS.sql_type("name_zh"))
+    name_en: Mapped[str] = mapped_column(STANDARD_FIELDS.sql_type("name_en"))
     source: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(sa.String(64))
@@ -38,9 +63,9 @@ class Plan(Timestamped, Base):
     __tablename__ = "plan"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    name_zh: Mapped[str] = mapped_column(sa.String(200))
-    name_en: Mapped[str] = mapped_column(sa.String(200))
+    code: Mapped[str] = mapped_column(PLAN_FIELDS.sql_type("code"), unique=True)
+    name_zh: Mapped[str] = mapped_column(PLAN_FIELDS.sql_type("name_zh"))
+    name_en: Mapped[str] = mapped_column(PLAN_FIELDS.sql_type("name_en"))
     region_code: Mapped[str] = mapped_column(sa.ForeignKey("region.code", ondelete="RESTRICT"))
 
     milestones: Mapped[list[Milestone]] = relationship(
@@ -66,7 +91,7 @@ class Milestone(Timestamped, Base):
     stages: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     due_on: Mapped[date]
     value: Mapped[float]
-    note: Mapped[str | None] = mapped_column(sa.String(500))
+    note: Mapped[str | None] = mapped_column(MILESTONE_FIELDS.sql_type("note"))
 
     plan: Mapped[Plan] = relationship(back_populates="milestones")
 

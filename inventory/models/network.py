@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inventory import fieldspec as spec
 from inventory import localday
 from inventory.choices import (
     CampusArchitecture,
@@ -24,6 +26,66 @@ from inventory.choices import (
 from inventory.models.base import Base, Timestamped, enum_type, lifecycle_of
 from inventory.models.schools import School
 
+CAMPUS_NETWORK_FIELDS = spec.table(
+    "campus_network",
+    architecture=spec.Field(spec.Choice(CampusArchitecture), required=True),
+    backbone_mbps=spec.Field(spec.BANDWIDTH),
+    wireless_coverage=spec.Field(spec.Choice(WirelessCoverage), default=WirelessCoverage.NONE),
+    commissioned_on=spec.Field(spec.DAY, required=True),
+    notes=spec.Field(spec.NOTES),
+)
+
+CREDENTIAL_FIELDS = spec.table(
+    "snmp_credential",
+    name=spec.Field(spec.Text(64), required=True),
+    version=spec.Field(spec.Choice(SnmpVersion), required=True),
+    community=spec.Field(spec.Secret(1, 64)),
+    username=spec.Field(spec.Text(32)),
+    auth_protocol=spec.Field(spec.Choice(SnmpAuthProtocol)),
+    auth_key=spec.Field(spec.Secret(8, 64)),
+    priv_protocol=spec.Field(spec.Choice(SnmpPrivProtocol)),
+    priv_key=spec.Field(spec.Secret(8, 64)),
+    notes=spec.Field(spec.NOTES),
+)
+
+DEVICE_FIELDS = spec.table(
+    "device",
+    name=spec.Field(spec.Text(64), required=True),
+    role=spec.Field(spec.Choice(DeviceRole), required=True),
+    status=spec.Field(spec.Choice(DeviceStatus), default=DeviceStatus.ACTIVE),
+    mgmt_address=spec.Field(spec.Address(), required=True),
+    snmp_port=spec.Field(spec.PORT, default=161),
+    polling_enabled=spec.Field(spec.Flag(), default=True),
+    # Seconds between polls of this device; None: the collectors' default (5 minutes).
+    poll_interval_s=spec.Field(spec.Whole(60, 86_400, unit="seconds")),
+    vendor=spec.Field(spec.Text(64)),
+    model=spec.Field(spec.Text(64)),
+    serial=spec.Field(spec.Text(64)),
+    sys_descr=spec.Field(spec.Text(500)),
+    sys_object_id=spec.Field(
+        spec.Text(
+            128,
+            pattern=re.compile(r"^1(\.(0|[1-9][0-9]*))+$"),
+            pattern_message="must be a dotted numeric OID such as 1.3.6.1.4.1.2011",
+        )
+    ),
+    notes=spec.Field(spec.NOTES),
+)
+
+LINK_FIELDS = spec.table(
+    "network_link",
+    kind=spec.Field(spec.Choice(LinkKind), required=True),
+    carrier=spec.Field(spec.Choice(Carrier)),
+    medium=spec.Field(spec.Choice(LinkMedium), required=True),
+    down_mbps=spec.Field(spec.BANDWIDTH, required=True),
+    up_mbps=spec.Field(spec.BANDWIDTH, required=True),
+    circuit_id=spec.Field(spec.Text(64)),
+    commissioned_on=spec.Field(spec.DAY),
+    decommissioned_on=spec.Field(spec.DAY),
+    interface_name=spec.Field(spec.Text(64)),
+    notes=spec.Field(spec.NOTES),
+)
+
 
 class CampusNetwork(Timestamped, Base):
     """One state of a school's campus network (校园网), in force from ``commissioned_on``.
@@ -40,7 +102,7 @@ class CampusNetwork(Timestamped, Base):
     backbone_mbps: Mapped[int | None]
     wireless_coverage: Mapped[WirelessCoverage] = mapped_column(enum_type(WirelessCoverage))
     commissioned_on: Mapped[date]
-    notes: Mapped[str | None] = mapped_column(sa.String(500))
+    notes: Mapped[str | None] = mapped_column(CAMPUS_NETWORK_FIELDS.sql_type("notes"))
 
     school: Mapped[School] = relationship(lazy="joined", innerjoin=True)
 
@@ -67,16 +129,18 @@ class SnmpCredential(Timestamped, Base):
     __secret_columns__ = ("community_enc", "auth_key_enc", "priv_key_enc")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(CREDENTIAL_FIELDS.sql_type("name"), unique=True)
     version: Mapped[SnmpVersion] = mapped_column(enum_type(SnmpVersion))
     community_enc: Mapped[str | None] = mapped_column(sa.Text)
+    # Wider than its rule (RFC 3414: a user name is at most 32 characters, CREDENTIAL_FIELDS);
+    # the column has been 64 since the first migration and needs no change to hold it.
     username: Mapped[str | None] = mapped_column(sa.String(64))
     auth_protocol: Mapped[SnmpAuthProtocol | None] = mapped_column(enum_type(SnmpAuthProtocol))
     auth_key_enc: Mapped[str | None] = mapped_column(sa.Text)
     priv_protocol: Mapped[SnmpPrivProtocol | None] = mapped_column(enum_type(SnmpPrivProtocol))
     priv_key_enc: Mapped[str | None] = mapped_column(sa.Text)
     secrets_updated_at: Mapped[datetime | None]
-    notes: Mapped[str | None] = mapped_column(sa.String(500))
+    notes: Mapped[str | None] = mapped_column(CREDENTIAL_FIELDS.sql_type("notes"))
 
     def __repr__(self) -> str:
         return f"SnmpCredential({self.id}, {self.name!r}, {self.version.value})"
@@ -93,10 +157,10 @@ class Device(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(sa.String(64))
+    name: Mapped[str] = mapped_column(DEVICE_FIELDS.sql_type("name"))
     role: Mapped[DeviceRole] = mapped_column(enum_type(DeviceRole))
     status: Mapped[DeviceStatus] = mapped_column(enum_type(DeviceStatus))
-    mgmt_address: Mapped[str] = mapped_column(sa.String(45), unique=True)
+    mgmt_address: Mapped[str] = mapped_column(DEVICE_FIELDS.sql_type("mgmt_address"), unique=True)
     snmp_port: Mapped[int] = mapped_column(default=161)
     credential_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("snmp_credential.id", ondelete="RESTRICT"), index=True
@@ -104,12 +168,12 @@ class Device(Timestamped, Base):
     polling_enabled: Mapped[bool] = mapped_column(default=True)
     # Seconds between polls of this device; None: the collectors' default (5 minutes).
     poll_interval_s: Mapped[int | None]
-    vendor: Mapped[str | None] = mapped_column(sa.String(64))
-    model: Mapped[str | None] = mapped_column(sa.String(64))
-    serial: Mapped[str | None] = mapped_column(sa.String(64))
-    sys_descr: Mapped[str | None] = mapped_column(sa.String(500))
-    sys_object_id: Mapped[str | None] = mapped_column(sa.String(128))
-    notes: Mapped[str | None] = mapped_column(sa.String(500))
+    vendor: Mapped[str | None] = mapped_column(DEVICE_FIELDS.sql_type("vendor"))
+    model: Mapped[str | None] = mapped_column(DEVICE_FIELDS.sql_type("model"))
+    serial: Mapped[str | None] = mapped_column(DEVICE_FIELDS.sql_type("serial"))
+    sys_descr: Mapped[str | None] = mapped_column(DEVICE_FIELDS.sql_type("sys_descr"))
+    sys_object_id: Mapped[str | None] = mapped_column(DEVICE_FIELDS.sql_type("sys_object_id"))
+    notes: Mapped[str | None] = mapped_column(DEVICE_FIELDS.sql_type("notes"))
 
     school: Mapped[School] = relationship(lazy="joined", innerjoin=True)
     credential: Mapped[SnmpCredential | None] = relationship(lazy="joined")
@@ -136,14 +200,14 @@ class NetworkLink(Timestamped, Base):
     medium: Mapped[LinkMedium] = mapped_column(enum_type(LinkMedium))
     down_mbps: Mapped[int]
     up_mbps: Mapped[int]
-    circuit_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    circuit_id: Mapped[str | None] = mapped_column(LINK_FIELDS.sql_type("circuit_id"), unique=True)
     commissioned_on: Mapped[date | None]
     decommissioned_on: Mapped[date | None]
     device_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("device.id", ondelete="SET NULL"), index=True
     )
-    interface_name: Mapped[str | None] = mapped_column(sa.String(64))
-    notes: Mapped[str | None] = mapped_column(sa.String(500))
+    interface_name: Mapped[str | None] = mapped_column(LINK_FIELDS.sql_type("interface_name"))
+    notes: Mapped[str | None] = mapped_column(LINK_FIELDS.sql_type("notes"))
 
     school: Mapped[School] = relationship(lazy="joined", innerjoin=True)
     device: Mapped[Device | None] = relationship(lazy="joined")

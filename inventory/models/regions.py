@@ -7,8 +7,20 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inventory import fieldspec as spec
 from inventory.choices import RegionLevel, Stage
 from inventory.models.base import Base, enum_type
+
+REGION_FIELDS = spec.table(
+    "region",
+    code=spec.Field(spec.REGION_CODE, required=True),
+    name_zh=spec.Field(spec.Text(64), required=True),
+    name_en=spec.Field(spec.Text(128), required=True),
+    level=spec.Field(spec.Choice(RegionLevel), required=True),
+    parent_code=spec.Field(spec.REGION_CODE),
+    seat_lat=spec.Field(spec.LATITUDE),
+    seat_lon=spec.Field(spec.LONGITUDE),
+)
 
 
 class Region(Base):
@@ -20,16 +32,16 @@ class Region(Base):
 
     __tablename__ = "region"
 
-    code: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
-    name_zh: Mapped[str] = mapped_column(sa.String(64))
-    name_en: Mapped[str] = mapped_column(sa.String(128))
+    code: Mapped[str] = mapped_column(REGION_FIELDS.sql_type("code"), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(REGION_FIELDS.sql_type("name_zh"))
+    name_en: Mapped[str] = mapped_column(REGION_FIELDS.sql_type("name_en"))
     level: Mapped[RegionLevel] = mapped_column(enum_type(RegionLevel))
     parent_code: Mapped[str | None] = mapped_column(
         sa.ForeignKey("region.code", ondelete="RESTRICT"), index=True
     )
     path: Mapped[str] = mapped_column(sa.String(128))
-    seat_lat: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
-    seat_lon: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    seat_lat: Mapped[Decimal | None] = mapped_column(REGION_FIELDS.sql_type("seat_lat"))
+    seat_lon: Mapped[Decimal | None] = mapped_column(REGION_FIELDS.sql_type("seat_lon"))
 
     parent: Mapped[Region | None] = relationship(remote_side=[code])
 

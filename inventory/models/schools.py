@@ -8,10 +8,46 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from inventory import fieldspec as spec
 from inventory import localday
 from inventory.choices import ClassroomKind, DisplayKind, Lifecycle
 from inventory.models.base import Base, Timestamped, enum_type, lifecycle_of
 from inventory.models.regions import Region, SchoolType
+
+SCHOOL_FIELDS = spec.table(
+    "school",
+    code=spec.Field(spec.SCHOOL_CODE, required=True),
+    name=spec.Field(spec.Text(128), required=True),
+    name_en=spec.Field(spec.Text(200)),
+    type_code=spec.Field(spec.SCHOOL_TYPE_CODE, required=True),
+    region_code=spec.Field(spec.REGION_CODE, required=True),
+    address=spec.Field(spec.Text(200)),
+    latitude=spec.Field(spec.LATITUDE),
+    longitude=spec.Field(spec.LONGITUDE),
+    students=spec.Field(spec.Whole(0, 100_000)),
+    teachers=spec.Field(spec.Whole(0, 10_000)),
+    ordinary_classrooms=spec.Field(spec.Whole(0, 2_000)),
+    opened_on=spec.Field(spec.DAY),
+    closed_on=spec.Field(spec.DAY),
+)
+
+CLASSROOM_FIELDS = spec.table(
+    "classroom",
+    room_code=spec.Field(spec.Text(32), required=True),
+    building=spec.Field(spec.Text(64)),
+    floor=spec.Field(spec.Whole(-5, 100)),
+    kind=spec.Field(spec.Choice(ClassroomKind), default=ClassroomKind.ORDINARY),
+    display=spec.Field(spec.Choice(DisplayKind), default=DisplayKind.NONE),
+    has_teacher_terminal=spec.Field(spec.Flag(), default=False),
+    has_visualiser=spec.Field(spec.Flag(), default=False),
+    has_audio=spec.Field(spec.Flag(), default=False),
+    has_recording=spec.Field(spec.Flag(), default=False),
+    wired_mbps=spec.Field(spec.BANDWIDTH),
+    wireless_mbps=spec.Field(spec.BANDWIDTH),
+    commissioned_on=spec.Field(spec.DAY),
+    decommissioned_on=spec.Field(spec.DAY),
+    notes=spec.Field(spec.NOTES),
+)
 
 
 class School(Timestamped, Base):
@@ -24,14 +60,14 @@ class School(Timestamped, Base):
     __tablename__ = "school"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(10), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(128))
-    name_en: Mapped[str | None] = mapped_column(sa.String(200))
+    code: Mapped[str] = mapped_column(SCHOOL_FIELDS.sql_type("code"), unique=True)
+    name: Mapped[str] = mapped_column(SCHOOL_FIELDS.sql_type("name"))
+    name_en: Mapped[str | None] = mapped_column(SCHOOL_FIELDS.sql_type("name_en"))
     type_code: Mapped[str] = mapped_column(sa.ForeignKey("school_type.code", ondelete="RESTRICT"))
     region_code: Mapped[str] = mapped_column(sa.ForeignKey("region.code", ondelete="RESTRICT"))
-    address: Mapped[str | None] = mapped_column(sa.String(200))
-    latitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
-    longitude: Mapped[Decimal | None] = mapped_column(sa.Numeric(9, 6))
+    address: Mapped[str | None] = mapped_column(SCHOOL_FIELDS.sql_type("address"))
+    latitude: Mapped[Decimal | None] = mapped_column(SCHOOL_FIELDS.sql_type("latitude"))
+    longitude: Mapped[Decimal | None] = mapped_column(SCHOOL_FIELDS.sql_type("longitude"))
     students: Mapped[int | None]
     teachers: Mapped[int | None]
     ordinary_classrooms: Mapped[int | None]
@@ -66,8 +102,8 @@ class Classroom(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
-    room_code: Mapped[str] = mapped_column(sa.String(32))
-    building: Mapped[str | None] = mapped_column(sa.String(64))
+    room_code: Mapped[str] = mapped_column(CLASSROOM_FIELDS.sql_type("room_code"))
+    building: Mapped[str | None] = mapped_column(CLASSROOM_FIELDS.sql_type("building"))
     floor: Mapped[int | None]
     kind: Mapped[ClassroomKind] = mapped_column(enum_type(ClassroomKind))
     display: Mapped[DisplayKind] = mapped_column(enum_type(DisplayKind))
@@ -79,7 +115,7 @@ class Classroom(Timestamped, Base):
     wireless_mbps: Mapped[int | None]
     commissioned_on: Mapped[date | None]
     decommissioned_on: Mapped[date | None]
-    notes: Mapped[str | None] = mapped_column(sa.String(500))
+    notes: Mapped[str | None] = mapped_column(CLASSROOM_FIELDS.sql_type("notes"))
 
     school: Mapped[School] = relationship(lazy="joined", innerjoin=True)
 

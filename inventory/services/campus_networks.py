@@ -14,6 +14,7 @@ from inventory.actor import Actor
 from inventory.choices import CampusArchitecture, WirelessCoverage
 from inventory.errors import duplicate
 from inventory.models import CampusNetwork, School
+from inventory.models.network import CAMPUS_NETWORK_FIELDS
 from inventory.services.common import (
     PageRequest,
     PageResult,
@@ -40,12 +41,12 @@ SORTABLE: dict[str, SqlColumn] = {
 }
 
 # Applied on create only: a correction never resets what it does not mention.
-DEFAULTS: dict[str, Any] = {"wireless_coverage": WirelessCoverage.NONE}
+DEFAULTS: dict[str, Any] = CAMPUS_NETWORK_FIELDS.defaults
 ENUMS: dict[str, type[CampusArchitecture] | type[WirelessCoverage]] = {
     "architecture": CampusArchitecture,
     "wireless_coverage": WirelessCoverage,
 }
-REQUIRED = ("architecture", "wireless_coverage", "commissioned_on")
+REQUIRED = CAMPUS_NETWORK_FIELDS.not_null
 
 
 @dataclass(frozen=True)

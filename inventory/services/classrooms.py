@@ -15,6 +15,7 @@ from inventory.actor import Actor
 from inventory.choices import ClassroomKind, DisplayKind, Lifecycle
 from inventory.errors import Conflict, NotFound, duplicate
 from inventory.models import Classroom, School
+from inventory.models.schools import CLASSROOM_FIELDS
 from inventory.services.common import (
     BulkInserts,
     PageRequest,
@@ -47,14 +48,7 @@ SORTABLE: dict[str, SqlColumn] = {
 }
 
 # Applied on create only: a correction never resets what it does not mention.
-DEFAULTS: dict[str, Any] = {
-    "kind": ClassroomKind.ORDINARY,
-    "display": DisplayKind.NONE,
-    "has_teacher_terminal": False,
-    "has_visualiser": False,
-    "has_audio": False,
-    "has_recording": False,
-}
+DEFAULTS: dict[str, Any] = CLASSROOM_FIELDS.defaults
 ENUMS: dict[str, type[ClassroomKind] | type[DisplayKind]] = {
     "kind": ClassroomKind,
     "display": DisplayKind,

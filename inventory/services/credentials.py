@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from inventory.actor import Actor
 from inventory.choices import SnmpAuthProtocol, SnmpPrivProtocol, SnmpVersion
 from inventory.errors import Conflict, duplicate
+from inventory.fieldspec import message
 from inventory.models import Device, SnmpCredential
 from inventory.models.base import utcnow
+from inventory.models.network import CREDENTIAL_FIELDS
 from inventory.secretbox import SecretBox, SecretBoxError
 from inventory.services.common import (
     PageRequest,
@@ -45,12 +47,6 @@ SECRET_COLUMNS: dict[str, str] = {
     "community": "community_enc",
     "auth_key": "auth_key_enc",
     "priv_key": "priv_key_enc",
-}
-# Inclusive length bounds of each secret, in characters.
-SECRET_LENGTHS: dict[str, tuple[int, int]] = {
-    "community": (1, 64),
-    "auth_key": (8, 64),
-    "priv_key": (8, 64),
 }
 COMMUNITY_FIELDS = ("community",)
 V3_FIELDS = ("username", "auth_protocol", "auth_key", "priv_protocol", "priv_key")
@@ -130,11 +126,11 @@ def get_credential(session: Session, actor: Actor, credential_id: int) -> SnmpCr
 
 def _secret_error(key: str, value: Any) -> str | None:
     """Why a plaintext secret is unacceptable (never quoting it), or None."""
-    low, high = SECRET_LENGTHS[key]
+    rule = CREDENTIAL_FIELDS.rule(key)
     if not isinstance(value, str):
         return "must be a string"
-    if not low <= len(value) <= high:
-        return f"must be {low} to {high} characters"
+    if not rule.min_length <= len(value) <= rule.max_length:
+        return message("secret_length", low=rule.min_length, high=rule.max_length)
     return None
 
 

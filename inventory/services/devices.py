@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,7 +15,9 @@ from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import DeviceRole, DeviceStatus
 from inventory.errors import duplicate
+from inventory.fieldspec import message
 from inventory.models import Device, NetworkLink, School, SnmpCredential
+from inventory.models.network import DEVICE_FIELDS
 from inventory.services.common import (
     PageRequest,
     PageResult,
@@ -45,16 +46,9 @@ SORTABLE: dict[str, SqlColumn] = {
 }
 
 # Applied on create only: a correction never resets what it does not mention.
-DEFAULTS: dict[str, Any] = {
-    "status": DeviceStatus.ACTIVE,
-    "snmp_port": 161,
-    "polling_enabled": True,
-}
+DEFAULTS: dict[str, Any] = DEVICE_FIELDS.defaults
 ENUMS: dict[str, type[StrEnum]] = {"role": DeviceRole, "status": DeviceStatus}
-REQUIRED = ("name", "role", "status", "mgmt_address", "snmp_port", "polling_enabled")
-# Bounds of a per-device poll interval, in seconds.
-MIN_POLL_INTERVAL_S, MAX_POLL_INTERVAL_S = 60, 86_400
-SYS_OBJECT_ID = re.compile(r"^1(\.(0|[1-9][0-9]*))+$")
+REQUIRED = DEVICE_FIELDS.not_null
 
 
 @dataclass(frozen=True)
@@ -109,7 +103,7 @@ def _coerce(values: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str
         try:
             out["mgmt_address"] = str(ipaddress.ip_address(str(address).strip()))
         except ValueError:
-            errors["mgmt_address"] = ["must be an IPv4 or IPv6 address"]
+            errors["mgmt_address"] = [message("address")]
     return out
 
 
@@ -123,17 +117,13 @@ def _check(
     for key in REQUIRED:
         if key not in errors and values.get(key) is None:
             errors[key] = ["is required"]
-    port = values.get("snmp_port")
-    if port is not None and "snmp_port" not in errors and not 1 <= port <= 65535:
-        errors["snmp_port"] = ["must be between 1 and 65535"]
-    interval = values.get("poll_interval_s")
-    if interval is not None and not MIN_POLL_INTERVAL_S <= interval <= MAX_POLL_INTERVAL_S:
-        errors["poll_interval_s"] = [
-            f"must be between {MIN_POLL_INTERVAL_S} and {MAX_POLL_INTERVAL_S} seconds"
-        ]
-    oid = values.get("sys_object_id")
-    if oid is not None and not SYS_OBJECT_ID.match(oid):
-        errors["sys_object_id"] = ["must be a dotted numeric OID such as 1.3.6.1.4.1.2011"]
+    for key in ("snmp_port", "poll_interval_s"):
+        number, rule = values.get(key), DEVICE_FIELDS.rule(key)
+        if number is not None and key not in errors and not rule.low <= number <= rule.high:
+            errors[key] = [message("service_range", low=rule.low, high=rule.high, unit=rule.unit)]
+    oid, oid_rule = values.get("sys_object_id"), DEVICE_FIELDS.rule("sys_object_id")
+    if oid is not None and not oid_rule.pattern.match(oid):
+        errors["sys_object_id"] = [oid_rule.pattern_message]
     credential_id = values.get("credential_id")
     if credential_id is not None and session.get(SnmpCredential, credential_id) is None:
         errors["credential_id"] = [f"no SNMP credential with id {credential_id}"]

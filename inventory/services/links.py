@@ -15,7 +15,9 @@ from inventory import localday, scope
 from inventory.actor import Actor
 from inventory.choices import Carrier, Lifecycle, LinkKind, LinkMedium
 from inventory.errors import duplicate
+from inventory.fieldspec import message
 from inventory.models import Device, NetworkLink, School
+from inventory.models.network import LINK_FIELDS
 from inventory.services.common import (
     PageRequest,
     PageResult,
@@ -48,8 +50,7 @@ SORTABLE: dict[str, SqlColumn] = {
 }
 
 ENUMS: dict[str, type[StrEnum]] = {"kind": LinkKind, "carrier": Carrier, "medium": LinkMedium}
-REQUIRED = ("kind", "medium", "down_mbps", "up_mbps")
-MAX_MBPS = 400_000
+REQUIRED = LINK_FIELDS.required
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,9 @@ def _check(
         if key not in errors and values.get(key) is None:
             errors[key] = ["is required"]
     for key in ("down_mbps", "up_mbps"):
-        mbps = values.get(key)
-        if key not in errors and mbps is not None and not 1 <= mbps <= MAX_MBPS:
-            errors[key] = [f"must be between 1 and {MAX_MBPS} Mbps"]
+        mbps, rule = values.get(key), LINK_FIELDS.rule(key)
+        if key not in errors and mbps is not None and not rule.low <= mbps <= rule.high:
+            errors[key] = [message("service_range", low=rule.low, high=rule.high, unit=rule.unit)]
     internet = values.get("kind") is LinkKind.INTERNET
     if internet and "carrier" not in errors and values.get("carrier") is None:
         errors["carrier"] = ["is required for an internet link"]

@@ -13,7 +13,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -21,10 +21,11 @@ from typing import Any
 
 from openpyxl.utils.datetime import from_excel
 
+from inventory import fieldspec as spec
 from inventory.choices import (
-    LABELS,
     CampusArchitecture,
     Carrier,
+    ChoiceSet,
     ClassroomKind,
     DeviceRole,
     DeviceStatus,
@@ -33,21 +34,17 @@ from inventory.choices import (
     LinkMedium,
     WirelessCoverage,
 )
-from inventory.models import (
-    Base,
-    CampusNetwork,
-    Classroom,
-    Device,
-    NetworkLink,
-    School,
-    SnmpCredential,
+from inventory.fieldspec import CONTROL_CHARS, FieldTable, message
+from inventory.models.network import (
+    CAMPUS_NETWORK_FIELDS,
+    CREDENTIAL_FIELDS,
+    DEVICE_FIELDS,
+    LINK_FIELDS,
 )
+from inventory.models.schools import CLASSROOM_FIELDS, SCHOOL_FIELDS
 
-# Same bounds as the API's fields (api/fields.py), so a sheet accepts what a form accepts.
-EARLIEST = date(1900, 1, 1)
-LATEST = date(2100, 12, 31)
-MAX_MBPS = 400_000
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every limit below is read from the field tables next to the models (inventory/fieldspec.py)
+# when a cell is parsed, so a sheet accepts what the API and the forms accept.
 EXCEL_MAX_SERIAL = 2_958_465  # 9999-12-31
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -122,9 +119,13 @@ class Field:
 
 @dataclass(frozen=True)
 class Text(Field):
-    """Trimmed text of at most ``max_length`` characters, without control characters."""
+    """Trimmed text within a text rule's length, without control characters."""
 
-    max_length: int
+    rule: spec.Text
+
+    @property
+    def max_length(self) -> int:
+        return self.rule.max_length
 
     def parse(self, raw: object) -> str:
         if isinstance(raw, bool):
@@ -137,9 +138,9 @@ class Text(Field):
             raw = int(raw)
         text = str(raw).strip()
         if CONTROL_CHARS.search(text):
-            raise CellError("must not contain control characters")
+            raise CellError(message("control_chars"))
         if len(text) > self.max_length:
-            raise CellError(f"must be at most {self.max_length} characters")
+            raise CellError(message("too_long", max_length=self.max_length))
         return text
 
     def describe(self) -> str:
@@ -150,7 +151,11 @@ class Text(Field):
 class Code(Field):
     """A code of exactly ``digits`` digits; "211 小学" (code, space, name) gives "211"."""
 
-    digits: int
+    rule: spec.Digits
+
+    @property
+    def digits(self) -> int:
+        return self.rule.count
 
     def parse(self, raw: object) -> str:
         if isinstance(raw, bool | date | time | timedelta):
@@ -180,7 +185,7 @@ class Address(Field):
         try:
             return str(ipaddress.ip_address(_normal(str(raw))))
         except ValueError:
-            raise CellError("must be an IPv4 or IPv6 address") from None
+            raise CellError(message("address")) from None
 
     def describe(self) -> str:
         return "IPv4 or IPv6 address"
@@ -194,11 +199,18 @@ def _number_text(raw: object) -> str:
 
 @dataclass(frozen=True)
 class Int(Field):
-    """A whole number from ``low`` to ``high``; "1200", "1,200" and 1200.0 are all 1200."""
+    """A whole number within a rule's range; "1200", "1,200" and 1200.0 are all 1200."""
 
-    low: int
-    high: int
+    rule: spec.Whole
     kind = "int"
+
+    @property
+    def low(self) -> int:
+        return self.rule.low
+
+    @property
+    def high(self) -> int:
+        return self.rule.high
 
     def parse(self, raw: object) -> int:
         if isinstance(raw, bool | date | time | timedelta):
@@ -215,7 +227,7 @@ class Int(Field):
                 raise CellError("must be a whole number")
             number = int(Decimal(text))
         if not self.low <= number <= self.high:
-            raise CellError(f"must be between {self.low} and {self.high}")
+            raise CellError(message("sheet_range", low=self.low, high=self.high))
         return number
 
     def describe(self) -> str:
@@ -224,12 +236,22 @@ class Int(Field):
 
 @dataclass(frozen=True)
 class Dec(Field):
-    """A decimal from ``low`` to ``high``, rounded to ``places`` (the column's scale)."""
+    """A decimal within a rule's range, rounded to its places (the column's scale)."""
 
-    low: int
-    high: int
-    places: int
+    rule: spec.Decimal
     kind = "decimal"
+
+    @property
+    def low(self) -> int:
+        return self.rule.low
+
+    @property
+    def high(self) -> int:
+        return self.rule.high
+
+    @property
+    def places(self) -> int:
+        return self.rule.places
 
     def parse(self, raw: object) -> Decimal:
         if isinstance(raw, bool | date | time | timedelta):
@@ -245,7 +267,7 @@ class Dec(Field):
         except InvalidOperation:
             raise CellError("must be a number") from None
         if not self.low <= number <= self.high:
-            raise CellError(f"must be between {self.low} and {self.high}")
+            raise CellError(message("sheet_range", low=self.low, high=self.high))
         return number
 
     def render(self, value: Any) -> Any:
@@ -262,12 +284,14 @@ class Dec(Field):
 class Day(Field):
     """A date: an Excel date, "2024-03-01", "2024/3/1", "2024.3.1", "2024年3月1日", 20240301."""
 
+    rule: spec.Day = spec.DAY
     kind = "date"
 
     def parse(self, raw: object) -> date:
         day = self._day(raw)
-        if not EARLIEST <= day <= LATEST:
-            raise CellError(f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+        low, high = self.rule.low, self.rule.high
+        if not low <= day <= high:
+            raise CellError(message("sheet_range", low=low.isoformat(), high=high.isoformat()))
         return day
 
     @staticmethod
@@ -333,34 +357,32 @@ class Flag(Field):
 
 @dataclass(frozen=True)
 class Choice(Field):
-    """A member of ``enum``, given as its Chinese label, English label or stored value."""
+    """A member of the choice set ``enum``, given as its Chinese label, English label or
+    stored value."""
 
     enum: type[StrEnum]
     kind = "enum"
-    lookup: dict[str, StrEnum] = field(init=False, repr=False, compare=False)
+    choice_set: type[ChoiceSet] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        lookup: dict[str, StrEnum] = {}
-        for member in self.enum:
-            zh, en = LABELS[member]
-            for name in (member.value, zh, en):
-                lookup.setdefault(_normal(name).lower(), member)
-        object.__setattr__(self, "lookup", lookup)
+        if not issubclass(self.enum, ChoiceSet):
+            raise TypeError(f"{self.enum.__name__} is not a choice set: it has no labels")
+        object.__setattr__(self, "choice_set", self.enum)
 
-    def parse(self, raw: object) -> StrEnum:
-        member = self.lookup.get(_normal(str(raw)).lower())
-        if member is None:
-            raise CellError(f"unknown value; allowed: {', '.join(self.choices())}")
-        return member
+    def parse(self, raw: object) -> ChoiceSet:
+        try:
+            return self.choice_set.parse(str(raw))
+        except ValueError:
+            raise CellError(f"unknown value; allowed: {', '.join(self.choices())}") from None
 
     def render(self, value: Any) -> Any:
-        return None if value is None else LABELS[self.enum(value)][0]
+        return None if value is None else self.choice_set(value).zh
 
     def choices(self) -> list[str]:
-        return [LABELS[member][0] for member in self.enum]
+        return self.choice_set.labels("zh")
 
     def describe(self) -> str:
-        return "one of: " + " / ".join(f"{LABELS[m][0]} ({m.value})" for m in self.enum)
+        return "one of: " + " / ".join(f"{m.zh} ({m.value})" for m in self.choice_set)
 
 
 @dataclass(frozen=True)
@@ -383,6 +405,10 @@ class Column:
     note: str = ""
     width: int = 14
     source: str | None = None
+
+    def renamed(self, key: str) -> Column:
+        """This column under another key (a field of a related object: ``school_code``)."""
+        return replace(self, key=key)
 
     def value_of(self, obj: object) -> Any:
         """The column's value for a model object (``source`` is a dotted attribute path)."""
@@ -434,24 +460,52 @@ class Entity:
         return self.by_header.get(header_key(header))
 
 
-def _length(model: type[Base], name: str) -> int:
-    """The declared length of a string column, so that the sheet and the database agree."""
-    length = model.__table__.c[name].type.length  # type: ignore[attr-defined]
-    assert isinstance(length, int)
-    return length
+def _field(rule: spec.Rule) -> Field:
+    """How a sheet reads values of ``rule``."""
+    if isinstance(rule, spec.Digits):
+        return Code(rule)
+    if isinstance(rule, spec.Text):
+        return Text(rule)
+    if isinstance(rule, spec.Whole):
+        return Int(rule)
+    if isinstance(rule, spec.Decimal):
+        return Dec(rule)
+    if isinstance(rule, spec.Day):
+        return Day(rule)
+    if isinstance(rule, spec.Flag):
+        return Flag()
+    if isinstance(rule, spec.Choice):
+        return Choice(rule.choices)
+    if isinstance(rule, spec.Address):
+        return Address()
+    raise TypeError(f"no sheet field for {type(rule).__name__}")
 
 
-def _school_code(example: str = "2153010001") -> Column:
+def _column(
+    table: FieldTable, key: str, header: str, *, required: bool | None = None, **kwargs: Any
+) -> Column:
+    """The column of field ``key`` of ``table``: a required field must be filled to create an
+    object, a defaulted one keeps its value (or default) when blank."""
+    f = table[key]
     return Column(
-        "school_code", "学校标识码", Code(10), required=True, example=example, source="school.code"
+        key,
+        header,
+        _field(f.rule),
+        required=f.required if required is None else required,
+        keeps_on_blank=f.has_default,
+        **kwargs,
     )
 
 
-def _notes(model: type[Base]) -> Column:
-    return Column("notes", "备注", Text(_length(model, "notes")), width=24)
+def _school_code(example: str = "2153010001") -> Column:
+    return _column(
+        SCHOOL_FIELDS, "code", "学校标识码", required=True, example=example, source="school.code"
+    ).renamed("school_code")
 
 
-MBPS = Int(1, MAX_MBPS)
+def _notes(table: FieldTable) -> Column:
+    return _column(table, "notes", "备注", width=24)
+
 
 SCHOOLS = Entity(
     name="schools",
@@ -459,49 +513,33 @@ SCHOOLS = Entity(
     noun="school",
     key=("code",),
     columns=(
-        Column(
-            "code",
-            "学校标识码",
-            Code(10),
-            required=True,
-            aliases=("school_code",),
-            example="2153010001",
+        _column(
+            SCHOOL_FIELDS, "code", "学校标识码", aliases=("school_code",), example="2153010001"
         ),
-        Column(
-            "name",
-            "学校名称",
-            Text(_length(School, "name")),
-            required=True,
-            example="楚雄市鹿城小学",
-            width=24,
-        ),
-        Column("name_en", "英文名称", Text(_length(School, "name_en")), width=24),
-        Column(
+        _column(SCHOOL_FIELDS, "name", "学校名称", example="楚雄市鹿城小学", width=24),
+        _column(SCHOOL_FIELDS, "name_en", "英文名称", width=24),
+        _column(
+            SCHOOL_FIELDS,
             "type_code",
             "办学类型",
-            Code(3),
-            required=True,
             example="211",
             note="MOE school-type code, e.g. 211 (小学); '211 小学' is accepted",
         ),
-        Column(
+        _column(
+            SCHOOL_FIELDS,
             "region_code",
             "所属区县",
-            Code(6),
-            required=True,
             example="532301",
             note="6-digit code of the county, e.g. 532301 (楚雄市)",
         ),
-        Column(
-            "address", "地址", Text(_length(School, "address")), width=24, example="楚雄市鹿城镇"
-        ),
-        Column("latitude", "纬度", Dec(-90, 90, 6), example=25.0323),
-        Column("longitude", "经度", Dec(-180, 180, 6), example=101.5461),
-        Column("students", "在校生数", Int(0, 100_000), example=1200),
-        Column("teachers", "教职工数", Int(0, 10_000), example=70),
-        Column("ordinary_classrooms", "普通教室数", Int(0, 2_000), example=24),
-        Column("opened_on", "建校日期", Day(), example=date(1985, 9, 1)),
-        Column("closed_on", "停办日期", Day()),
+        _column(SCHOOL_FIELDS, "address", "地址", width=24, example="楚雄市鹿城镇"),
+        _column(SCHOOL_FIELDS, "latitude", "纬度", example=25.0323),
+        _column(SCHOOL_FIELDS, "longitude", "经度", example=101.5461),
+        _column(SCHOOL_FIELDS, "students", "在校生数", example=1200),
+        _column(SCHOOL_FIELDS, "teachers", "教职工数", example=70),
+        _column(SCHOOL_FIELDS, "ordinary_classrooms", "普通教室数", example=24),
+        _column(SCHOOL_FIELDS, "opened_on", "建校日期", example=date(1985, 9, 1)),
+        _column(SCHOOL_FIELDS, "closed_on", "停办日期"),
     ),
 )
 
@@ -512,31 +550,28 @@ CAMPUS_NETWORKS = Entity(
     key=("school_code", "commissioned_on"),
     columns=(
         _school_code(),
-        Column(
+        _column(
+            CAMPUS_NETWORK_FIELDS,
             "commissioned_on",
             "启用日期",
-            Day(),
-            required=True,
             example=date(2024, 3, 1),
             note="the date this state came into force; an upgrade is a new row",
         ),
-        Column(
+        _column(
+            CAMPUS_NETWORK_FIELDS,
             "architecture",
             "网络架构",
-            Choice(CampusArchitecture),
-            required=True,
             example=CampusArchitecture.ALL_FIBRE,
         ),
-        Column("backbone_mbps", "主干带宽(Mbps)", MBPS, example=10_000),
-        Column(
+        _column(CAMPUS_NETWORK_FIELDS, "backbone_mbps", "主干带宽(Mbps)", example=10_000),
+        _column(
+            CAMPUS_NETWORK_FIELDS,
             "wireless_coverage",
             "无线覆盖",
-            Choice(WirelessCoverage),
-            keeps_on_blank=True,
             example=WirelessCoverage.FULL,
-            note="of teaching areas; blank: 未覆盖 on create",
+            note=f"of teaching areas; blank: {CAMPUS_NETWORK_FIELDS['wireless_coverage'].default.zh} on create",
         ),
-        _notes(CampusNetwork),
+        _notes(CAMPUS_NETWORK_FIELDS),
     ),
 )
 
@@ -547,46 +582,46 @@ LINKS = Entity(
     key=("circuit_id",),
     columns=(
         _school_code(),
-        Column(
+        _column(
+            LINK_FIELDS,
             "circuit_id",
             "电路编号",
-            Text(_length(NetworkLink, "circuit_id")),
-            required=True,
+            required=True,  # the natural key of a link in a sheet
             example="CX-DX-0001",
             width=18,
             note="the carrier's circuit id: it identifies the link in a sheet",
         ),
-        Column("kind", "链路类型", Choice(LinkKind), required=True, example=LinkKind.INTERNET),
-        Column(
+        _column(LINK_FIELDS, "kind", "链路类型", example=LinkKind.INTERNET),
+        _column(
+            LINK_FIELDS,
             "carrier",
             "运营商",
-            Choice(Carrier),
             example=Carrier.TELECOM,
             note="required for an internet link",
         ),
-        Column("medium", "接入介质", Choice(LinkMedium), required=True, example=LinkMedium.FIBRE),
-        Column("down_mbps", "下行带宽(Mbps)", MBPS, required=True, example=1000),
-        Column("up_mbps", "上行带宽(Mbps)", MBPS, required=True, example=1000),
-        Column("commissioned_on", "开通日期", Day(), example=date(2023, 9, 1)),
-        Column("decommissioned_on", "停用日期", Day()),
+        _column(LINK_FIELDS, "medium", "接入介质", example=LinkMedium.FIBRE),
+        _column(LINK_FIELDS, "down_mbps", "下行带宽(Mbps)", example=1000),
+        _column(LINK_FIELDS, "up_mbps", "上行带宽(Mbps)", example=1000),
+        _column(LINK_FIELDS, "commissioned_on", "开通日期", example=date(2023, 9, 1)),
+        _column(LINK_FIELDS, "decommissioned_on", "停用日期"),
         Column(
             "device_address",
             "承载设备管理地址",
-            Address(),
+            _field(DEVICE_FIELDS.rule("mgmt_address")),
             aliases=("device_mgmt_address", "device"),
             source="device.mgmt_address",
             example="10.53.1.1",
             width=18,
             note="management address of the school's device that carries the link",
         ),
-        Column(
+        _column(
+            LINK_FIELDS,
             "interface_name",
             "承载接口",
-            Text(_length(NetworkLink, "interface_name")),
             example="GigabitEthernet0/0/1",
             width=22,
         ),
-        _notes(NetworkLink),
+        _notes(LINK_FIELDS),
     ),
 )
 
@@ -597,68 +632,59 @@ DEVICES = Entity(
     key=("mgmt_address",),
     columns=(
         _school_code(),
-        Column("mgmt_address", "管理地址", Address(), required=True, example="10.53.1.1", width=18),
-        Column(
-            "name",
-            "设备名称",
-            Text(_length(Device, "name")),
-            required=True,
-            example="出口网关",
-            width=18,
-        ),
-        Column("role", "设备角色", Choice(DeviceRole), required=True, example=DeviceRole.GATEWAY),
-        Column(
+        _column(DEVICE_FIELDS, "mgmt_address", "管理地址", example="10.53.1.1", width=18),
+        _column(DEVICE_FIELDS, "name", "设备名称", example="出口网关", width=18),
+        _column(DEVICE_FIELDS, "role", "设备角色", example=DeviceRole.GATEWAY),
+        _column(
+            DEVICE_FIELDS,
             "status",
             "设备状态",
-            Choice(DeviceStatus),
-            keeps_on_blank=True,
             example=DeviceStatus.ACTIVE,
-            note="blank: 在用 on create",
+            note=f"blank: {DEVICE_FIELDS['status'].default.zh} on create",
         ),
-        Column(
+        _column(
+            DEVICE_FIELDS,
             "snmp_port",
             "SNMP端口",
-            Int(1, 65535),
-            keeps_on_blank=True,
             example=161,
-            note="blank: 161 on create",
+            note=f"blank: {DEVICE_FIELDS['snmp_port'].default} on create",
         ),
-        Column(
-            "credential",
+        _column(
+            CREDENTIAL_FIELDS,
+            "name",
             "SNMP凭据",
-            Text(_length(SnmpCredential, "name")),
+            required=False,
             aliases=("credential_name",),
             source="credential.name",
             example="v2c-default",
             width=18,
             note="name of an SNMP credential profile (never its secret)",
-        ),
-        Column(
+        ).renamed("credential"),
+        _column(
+            DEVICE_FIELDS,
             "polling_enabled",
             "启用轮询",
-            Flag(),
-            keeps_on_blank=True,
             example=True,
             note="blank: 是 on create",
         ),
-        Column("vendor", "厂商", Text(_length(Device, "vendor")), example="华为"),
-        Column("model", "型号", Text(_length(Device, "model")), example="AR6140"),
-        Column("serial", "序列号", Text(_length(Device, "serial")), width=18),
-        Column(
+        _column(DEVICE_FIELDS, "vendor", "厂商", example="华为"),
+        _column(DEVICE_FIELDS, "model", "型号", example="AR6140"),
+        _column(DEVICE_FIELDS, "serial", "序列号", width=18),
+        _column(
+            DEVICE_FIELDS,
             "sys_object_id",
             "系统OID",
-            Text(_length(Device, "sys_object_id")),
             width=20,
             note="SNMP sysObjectID, dotted numeric; discovery fills it when blank",
         ),
-        Column(
+        _column(
+            DEVICE_FIELDS,
             "sys_descr",
             "系统描述",
-            Text(_length(Device, "sys_descr")),
             width=24,
             note="SNMP sysDescr; discovery fills it when blank",
         ),
-        _notes(Device),
+        _notes(DEVICE_FIELDS),
     ),
 )
 
@@ -669,43 +695,50 @@ CLASSROOMS = Entity(
     key=("school_code", "room_code"),
     columns=(
         _school_code(),
-        Column(
+        _column(
+            CLASSROOM_FIELDS,
             "room_code",
             "教室编号",
-            Text(_length(Classroom, "room_code")),
-            required=True,
             example="1-101",
             note="unique within the school",
         ),
-        Column("building", "楼栋", Text(_length(Classroom, "building")), example="教学楼A"),
-        Column("floor", "楼层", Int(-5, 100), example=1),
-        Column(
+        _column(CLASSROOM_FIELDS, "building", "楼栋", example="教学楼A"),
+        _column(CLASSROOM_FIELDS, "floor", "楼层", example=1),
+        _column(
+            CLASSROOM_FIELDS,
             "kind",
             "教室类型",
-            Choice(ClassroomKind),
-            keeps_on_blank=True,
             example=ClassroomKind.ORDINARY,
-            note="blank: 普通教室 on create",
+            note=f"blank: {CLASSROOM_FIELDS['kind'].default.zh} on create",
         ),
-        Column(
+        _column(
+            CLASSROOM_FIELDS,
             "display",
             "显示设备",
-            Choice(DisplayKind),
-            keeps_on_blank=True,
             example=DisplayKind.INTERACTIVE_PANEL,
-            note="blank: 无 on create",
+            note=f"blank: {CLASSROOM_FIELDS['display'].default.zh} on create",
         ),
-        Column("has_teacher_terminal", "教师终端", Flag(), keeps_on_blank=True, example=True),
-        Column("has_visualiser", "视频展台", Flag(), keeps_on_blank=True, example=True),
-        Column("has_audio", "扩声系统", Flag(), keeps_on_blank=True, example=True),
-        Column("has_recording", "录播", Flag(), keeps_on_blank=True, example=False),
-        Column("wired_mbps", "有线接入(Mbps)", MBPS, example=1000, note="blank: no wired access"),
-        Column(
-            "wireless_mbps", "无线接入(Mbps)", MBPS, example=300, note="blank: no wireless access"
+        _column(CLASSROOM_FIELDS, "has_teacher_terminal", "教师终端", example=True),
+        _column(CLASSROOM_FIELDS, "has_visualiser", "视频展台", example=True),
+        _column(CLASSROOM_FIELDS, "has_audio", "扩声系统", example=True),
+        _column(CLASSROOM_FIELDS, "has_recording", "录播", example=False),
+        _column(
+            CLASSROOM_FIELDS,
+            "wired_mbps",
+            "有线接入(Mbps)",
+            example=1000,
+            note="blank: no wired access",
         ),
-        Column("commissioned_on", "启用日期", Day(), example=date(2024, 9, 1)),
-        Column("decommissioned_on", "停用日期", Day()),
-        _notes(Classroom),
+        _column(
+            CLASSROOM_FIELDS,
+            "wireless_mbps",
+            "无线接入(Mbps)",
+            example=300,
+            note="blank: no wireless access",
+        ),
+        _column(CLASSROOM_FIELDS, "commissioned_on", "启用日期", example=date(2024, 9, 1)),
+        _column(CLASSROOM_FIELDS, "decommissioned_on", "停用日期"),
+        _notes(CLASSROOM_FIELDS),
     ),
 )
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from inventory.choices import CampusArchitecture, DisplayKind, Metric, Tier, WirelessCoverage
 from inventory.errors import InvalidInput
+from inventory.fieldspec import BANDWIDTH, message
+from inventory.models.coverage import STANDARD_FIELDS
 from inventory.standards.rules import ClassroomRule, Standard, TierRule, Verification
-
-MAX_MBPS = 400_000
 
 
 @cache
@@ -60,8 +60,8 @@ class _Checker:
 
     def mbps(self, table: dict[str, Any], path: str, key: str) -> int | None:
         value = self.get(table, path, key, int)
-        if value is not None and not (1 <= value <= MAX_MBPS):
-            self.fail(f"{path}.{key}", f"must be from 1 to {MAX_MBPS} Mbps")
+        if value is not None and not (BANDWIDTH.low <= value <= BANDWIDTH.high):
+            self.fail(f"{path}.{key}", _bandwidth_message())
             return None
         return int(value) if value is not None else None
 
@@ -90,6 +90,10 @@ class _Checker:
         return out
 
 
+def _bandwidth_message() -> str:
+    return message("standard_range", low=BANDWIDTH.low, high=BANDWIDTH.high, unit=BANDWIDTH.unit)
+
+
 def _tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
     return kind if isinstance(kind, tuple) else (kind,)
 
@@ -112,9 +116,10 @@ def parse(source: str, known_types: set[str] | None = None) -> Standard:
             f"the standard is not valid TOML: {exc}", {"source": [str(exc)]}
         ) from exc
     check = _Checker()
-    version = check.text(data, "", "version", 32)
-    name_zh = check.text(data, "", "name_zh", 200)
-    name_en = check.text(data, "", "name_en", 200)
+    version, name_zh, name_en = (
+        check.text(data, "", key, STANDARD_FIELDS.rule(key).max_length)
+        for key in ("version", "name_zh", "name_en")
+    )
     effective = data.get("effective_from")
     if effective is not None and not isinstance(effective, date):
         check.fail("effective_from", "must be a date (YYYY-MM-DD)")
@@ -244,8 +249,12 @@ def _tier(
     for code, mbps in overrides.items():
         if known is not None and code not in known:
             check.fail(f"{path}.uplink_mbps_by_type", f"unknown school type {code!r}")
-        elif isinstance(mbps, bool) or not isinstance(mbps, int) or not 1 <= mbps <= MAX_MBPS:
-            check.fail(f"{path}.uplink_mbps_by_type", f"{code}: must be from 1 to {MAX_MBPS} Mbps")
+        elif (
+            isinstance(mbps, bool)
+            or not isinstance(mbps, int)
+            or not BANDWIDTH.low <= mbps <= BANDWIDTH.high
+        ):
+            check.fail(f"{path}.uplink_mbps_by_type", f"{code}: {_bandwidth_message()}")
         else:
             by_type[code] = mbps
     campus = check.members(table, path, "campus", CampusArchitecture)
