@@ -64,7 +64,7 @@ def translate(lang: str, message: str, **values: Any) -> str:
 
 def ptranslate(lang: str, context: str, message: str, **values: Any) -> str:
     """A message that needs a context to be told apart from the same English words."""
-    text = translations(known(lang)).pgettext(context, message)
+    text = str(translations(known(lang)).pgettext(context, message))
     return text % values if values else text
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from inventory import i18n
-from inventory.choices import LABELS, TIER_LABELS, TIERS, Stage, Tier
+from inventory.choices import LABELS, TIER_LABELS, TIERS, CampusArchitecture, Stage, Tier
 from inventory.i18n import N_
 
 NA = "n/a"
@@ -208,8 +208,6 @@ def _gap_header(lang: str) -> list[str]:
 
 
 def _gap_rows(items: Iterable[dict[str, Any]], lang: str) -> list[list[Any]]:
-    from inventory.choices import CampusArchitecture
-
     rows = []
     for item in items:
         school, facts = item["school"], item["facts"]
