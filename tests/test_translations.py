@@ -9,11 +9,13 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from flask import Flask
 
 from inventory import i18n
 
@@ -160,3 +162,17 @@ def test_an_unknown_language_reads_as_chinese() -> None:
     assert i18n.translate(
         "en", "uplink %(have)s Mbps < %(need)s Mbps required", have=100, need=1000
     ) == ("uplink 100 Mbps < 1000 Mbps required")
+
+
+def test_a_missing_compiled_catalogue_stops_the_start_instead_of_serving_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboards import i18n as pages
+
+    monkeypatch.setattr(i18n, "TRANSLATIONS_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        with pytest.raises(i18n.CataloguesMissing, match="compiled on install"):
+            pages.init_app(Flask(__name__))
+    finally:
+        i18n.translations.cache_clear()
