@@ -4,6 +4,7 @@ compiles them into the package, and numbers and dates follow each language's Bab
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -176,3 +177,16 @@ def test_a_missing_compiled_catalogue_stops_the_start_instead_of_serving_english
             pages.init_app(Flask(__name__))
     finally:
         i18n.translations.cache_clear()
+
+
+def test_templates_look_up_by_key_only_texts_that_exist() -> None:
+    # Jinja renders an unknown ``t.key`` as nothing: a text that moved to the catalogues (or a
+    # key a merge brought back) would vanish from the page without an error.
+    from dashboards.texts import KEYED
+
+    for page in (ROOT / "dashboards" / "templates").rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for key in re.findall(r"\bt\.(\w+)", text):
+            assert key in KEYED, f"{page.name}: t.{key}"
+        for prefix in re.findall(r"\bt\[\s*['\"](\w+)['\"]\s*\+", text):
+            assert any(k.startswith(prefix) for k in KEYED), f"{page.name}: t['{prefix}' + …]"
