@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
 
     for module in (auth, users, overview, school, status, forms):
         app.register_blueprint(module.bp)
+    i18n.init_app(app)
     app.after_request(i18n.remember_language)
 
     @app.errorhandler(common.PageError)

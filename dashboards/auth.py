@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 
 from api import runtime, security
 from dashboards.i18n import label, lang_query, texts
@@ -97,12 +98,19 @@ def login_post() -> Any:
         actor = accounts.login(db, name, password, request.remote_addr or "?", security.now())
     except accounts.TooManyAttempts:
         db.commit()
-        html, status = render("account/login.html", 429, actor=None, error=texts()["too_many"])
+        html, status = render(
+            "account/login.html",
+            429,
+            actor=None,
+            error=gettext("Too many failed sign-ins. Please wait a minute and try again."),
+        )
         return html, status, {"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
     if actor is None or actor.user_id is None:
         db.commit()
         # The name is not echoed back: it may be a password typed into the wrong field.
-        return render("account/login.html", 401, actor=None, error=texts()["bad_login"])
+        return render(
+            "account/login.html", 401, actor=None, error=gettext("Wrong name or password.")
+        )
     user = accounts.get_user(db, actor, actor.user_id)
     db.commit()
     session.clear()

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import i18n
 from inventory.actor import Actor
 from inventory.choices import TIERS, Metric, Stage, Tier
 from inventory.coverage.schools import Selection, school_rows
+from inventory.i18n import N_
 from inventory.models import Classroom, Milestone, Region, School
 from inventory.services.common import PageRequest, PageResult
 from inventory.standards.rules import Standard
@@ -130,20 +133,21 @@ def classroom_misses(standard: Standard, room: Classroom) -> list[tuple[str, str
     """Why a classroom is not a standard digital classroom, as (Chinese, English) sentences;
     empty when it is one. The rule is the coverage query's (standard.classroom)."""
     rule = standard.classroom
-    out: list[tuple[str, str]] = []
+    misses: list[tuple[str, dict[str, Any]]] = []
     if room.display not in rule.displays:
-        out.append(("无交互式显示设备", "no interactive display"))
+        misses.append((N_("no interactive display"), {}))
     if rule.teacher_terminal and not room.has_teacher_terminal:
-        out.append(("无教师终端", "no teacher terminal"))
+        misses.append((N_("no teacher terminal"), {}))
     if rule.audio and not room.has_audio:
-        out.append(("无扩声系统", "no audio system"))
+        misses.append((N_("no audio system"), {}))
     wired, wireless = room.wired_mbps or 0, room.wireless_mbps or 0
     if max(wired, wireless) < rule.min_access_mbps:
-        have = max(wired, wireless)
-        out.append(
+        have, need = max(wired, wireless), rule.min_access_mbps
+        misses.append(
             (
-                f"网络接入 {have} Mbps < 要求的 {rule.min_access_mbps} Mbps",
-                f"network access {have} Mbps < {rule.min_access_mbps} Mbps required",
+                N_("network access %(have)s Mbps < %(need)s Mbps required"),
+                {"have": have, "need": need},
             )
         )
+    out = [(i18n.translate("zh", m, **v), i18n.translate("en", m, **v)) for m, v in misses]
     return out

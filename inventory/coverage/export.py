@@ -14,26 +14,32 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from inventory.choices import LANGUAGES, TIERS, Stage
+from inventory import i18n
+from inventory.choices import TIERS, CampusArchitecture, Stage, Tier
+from inventory.i18n import N_
 from inventory.spreadsheets.safety import csv_row, xlsx_row
 
 NA = "n/a"
 Getter = Callable[[dict[str, Any]], Any]
+# A column: its key, its header (a function of the language) and how a row gives its value.
+Column = tuple[str, Callable[[str], str], Getter]
+
+
+def _text(msgid: str) -> Callable[[str], str]:
+    return lambda lang: i18n.translate(lang, msgid)
 
 
 def _tier_getter(side: str, tier: str) -> Getter:
     return lambda row: row[f"tiers_{side}"][tier]
 
 
-def _tier_columns(side: str, zh_side: str) -> list[tuple[str, str, str, Getter]]:
+def _tier_header(msgid: str, tier: Tier) -> Callable[[str], str]:
+    return lambda lang: i18n.translate(lang, msgid, tier=tier.label(lang))
+
+
+def _tier_columns(side: str, msgid: str) -> list[Column]:
     return [
-        (
-            f"{side}_{t.value}",
-            f"{t.zh}（{zh_side}）",
-            f"{t.en} ({side})",
-            _tier_getter(side, t.value),
-        )
-        for t in TIERS
+        (f"{side}_{t.value}", _tier_header(msgid, t), _tier_getter(side, t.value)) for t in TIERS
     ]
 
 
@@ -41,145 +47,109 @@ def _get(key: str) -> Getter:
     return lambda row: row.get(key)
 
 
-REGION_COLUMNS: list[tuple[str, str, str, Getter]] = [
-    ("region_code", "区划代码", "region code", lambda row: row["region"]["code"]),
-    ("region_zh", "区域", "region", lambda row: row["region"]["name_zh"]),
-    ("region_en", "区域（英文）", "region (English)", lambda row: row["region"]["name_en"]),
+REGION_COLUMNS: list[Column] = [
+    ("region_code", _text(N_("region code")), lambda row: row["region"]["code"]),
+    ("region_zh", _text(N_("region")), lambda row: row["region"]["name_zh"]),
+    ("region_en", _text(N_("region (English)")), lambda row: row["region"]["name_en"]),
 ]
-STAGE_COLUMNS: list[tuple[str, str, str, Getter]] = [
-    ("stage", "学段", "stage", lambda row: row["stage"]),
-]
-RANK_COLUMNS: list[tuple[str, str, str, Getter]] = [("rank", "排名", "rank", _get("rank"))]
-METRIC_COLUMNS: list[tuple[str, str, str, Getter]] = [
-    ("schools", "在范围学校数", "schools in scope", _get("schools")),
-    *_tier_columns("declared", "申报"),
-    *_tier_columns("verified", "核验"),
-    (
-        "digital_campus_rate",
-        "数字校园覆盖率（申报）",
-        "digital-campus rate (declared)",
-        _get("digital_campus_rate"),
+STAGE_COLUMNS: list[Column] = [("stage", _text(N_("stage")), lambda row: row["stage"])]
+RANK_COLUMNS: list[Column] = [("rank", _text(N_("rank")), _get("rank"))]
+METRIC_COLUMNS: list[Column] = [
+    ("schools", _text(N_("schools in scope")), _get("schools")),
+    *_tier_columns("declared", N_("%(tier)s (declared)")),
+    *_tier_columns("verified", N_("%(tier)s (verified)")),
+    *(
+        (key, _text(msgid), _get(key))
+        for key, msgid in (
+            ("digital_campus_rate", N_("digital-campus rate (declared)")),
+            ("verified_digital_campus_rate", N_("digital-campus rate (verified)")),
+            ("all_fibre_rate", N_("all-fibre campus rate")),
+            ("ordinary_classrooms", N_("ordinary classrooms")),
+            ("standard_classrooms", N_("standard classrooms")),
+            ("standard_classroom_rate", N_("standard-classroom rate")),
+            ("gigabit_uplink_rate", N_("gigabit-uplink rate (declared)")),
+            ("verified_gigabit_uplink_rate", N_("gigabit-uplink rate (verified)")),
+            ("monitored_rate", N_("monitored-uplink rate")),
+        )
     ),
-    (
-        "verified_digital_campus_rate",
-        "数字校园覆盖率（核验）",
-        "digital-campus rate (verified)",
-        _get("verified_digital_campus_rate"),
-    ),
-    ("all_fibre_rate", "全光纤校园网比例", "all-fibre campus rate", _get("all_fibre_rate")),
-    ("ordinary_classrooms", "普通教室数", "ordinary classrooms", _get("ordinary_classrooms")),
-    ("standard_classrooms", "标准数字教室数", "standard classrooms", _get("standard_classrooms")),
-    (
-        "standard_classroom_rate",
-        "标准数字教室比例",
-        "standard-classroom rate",
-        _get("standard_classroom_rate"),
-    ),
-    (
-        "gigabit_uplink_rate",
-        "千兆出口比例（申报）",
-        "gigabit-uplink rate (declared)",
-        _get("gigabit_uplink_rate"),
-    ),
-    (
-        "verified_gigabit_uplink_rate",
-        "千兆出口比例（核验）",
-        "gigabit-uplink rate (verified)",
-        _get("verified_gigabit_uplink_rate"),
-    ),
-    ("monitored_rate", "出口接入监测比例", "monitored-uplink rate", _get("monitored_rate")),
 ]
 RATE_KEYS = {key for key, *_ in METRIC_COLUMNS if key.endswith("_rate")}
 
-# breakdown key → (zh sheet, en sheet, columns, rows of the report)
+# breakdown key → (sheet name, columns, rows of the report)
 BREAKDOWNS: dict[
-    str,
-    tuple[
-        str,
-        str,
-        list[tuple[str, str, str, Getter]],
-        Callable[[dict[str, Any]], list[dict[str, Any]]],
-    ],
+    str, tuple[str, list[Column], Callable[[dict[str, Any]], list[dict[str, Any]]]]
 ] = {
-    "totals": ("总览", "Totals", METRIC_COLUMNS, lambda r: [r["totals"]]),
-    "by_region": ("按区域", "By region", REGION_COLUMNS + METRIC_COLUMNS, lambda r: r["by_region"]),
-    "by_stage": ("按学段", "By stage", STAGE_COLUMNS + METRIC_COLUMNS, lambda r: r["by_stage"]),
+    "totals": (N_("Totals"), METRIC_COLUMNS, lambda r: [r["totals"]]),
+    "by_region": (N_("By region"), REGION_COLUMNS + METRIC_COLUMNS, lambda r: r["by_region"]),
+    "by_stage": (N_("By stage"), STAGE_COLUMNS + METRIC_COLUMNS, lambda r: r["by_stage"]),
     "by_region_stage": (
-        "区域×学段",
-        "By region and stage",
+        N_("By region and stage"),
         REGION_COLUMNS + STAGE_COLUMNS + METRIC_COLUMNS,
         lambda r: r["by_region_stage"],
     ),
     "counties": (
-        "区县排名",
-        "Counties ranked",
+        N_("Counties ranked"),
         RANK_COLUMNS + REGION_COLUMNS + METRIC_COLUMNS,
         lambda r: r["counties"],
     ),
     "kindergartens": (
-        "幼儿园",
-        "Kindergartens",
+        N_("Kindergartens"),
         REGION_COLUMNS + METRIC_COLUMNS,
         lambda r: r["kindergartens"]["by_region"],
     ),
 }
 
 
-def _lang(lang: str) -> int:
-    return 1 if lang == "en" else 0
-
-
-def _cell(key: str, value: Any, lang: int) -> Any:
+def _cell(key: str, value: Any, lang: str) -> Any:
     if key == "stage" and value:
-        return Stage(value).label(LANGUAGES[lang])
+        return Stage(value).label(lang)
     if key in RATE_KEYS and value is None:
         return NA
     return value
 
 
-def _table(report: dict[str, Any], breakdown: str, lang: int) -> tuple[list[str], list[list[Any]]]:
-    _zh, _en, columns, rows_of = BREAKDOWNS[breakdown]
-    header = [str(col[1 + lang]) for col in columns]
-    rows = [[_cell(key, get(row), lang) for key, _z, _e, get in columns] for row in rows_of(report)]
+def _table(report: dict[str, Any], breakdown: str, lang: str) -> tuple[list[str], list[list[Any]]]:
+    _sheet, columns, rows_of = BREAKDOWNS[breakdown]
+    header = [title(lang) for _key, title, _get in columns]
+    rows = [[_cell(key, get(row), lang) for key, _t, get in columns] for row in rows_of(report)]
     return header, rows
+
+
+ABOUT = (
+    N_("region"),
+    N_("as of"),
+    N_("standard version"),
+    N_("standard"),
+    N_("verification"),
+    N_("generated at"),
+    N_("snapshot id"),
+)
 
 
 def report_xlsx(report: dict[str, Any], lang: str = "zh") -> bytes:
     """The report as a workbook: an about sheet, then one sheet per breakdown."""
-    index = _lang(lang)
+    lang = i18n.known(lang)
+    en = lang == "en"
     book = Workbook()
     about = book.active
     assert about is not None
-    about.title = "说明" if index == 0 else "About"
+    about.title = i18n.translate(lang, "About")
     region = report["region"]
     standard = report["standard"]
-    labels = (
-        ("区域", "日期", "标准版本", "标准", "核验依据", "生成时间", "快照编号")
-        if index == 0
-        else (
-            "region",
-            "as of",
-            "standard version",
-            "standard",
-            "verification",
-            "generated at",
-            "snapshot id",
-        )
-    )
     values = (
-        f"{region['code']} {region['name_zh'] if index == 0 else region['name_en']}",
+        f"{region['code']} {region['name_en'] if en else region['name_zh']}",
         report["as_of"],
         standard["version"],
-        standard["name_zh"] if index == 0 else standard["name_en"],
+        standard["name_en"] if en else standard["name_zh"],
         report.get("verification"),
         report.get("generated_at"),
         report.get("snapshot_id"),
     )
-    for label_text, value in zip(labels, values, strict=True):
-        about.append(xlsx_row(about, [label_text, value]))
-    for key, (zh, en, columns, _rows) in BREAKDOWNS.items():
-        sheet = book.create_sheet(zh if index == 0 else en)
-        header, rows = _table(report, key, index)
+    for msgid, value in zip(ABOUT, values, strict=True):
+        about.append(xlsx_row(about, [i18n.translate(lang, msgid), value]))
+    for key, (sheet_name, columns, _rows) in BREAKDOWNS.items():
+        sheet = book.create_sheet(i18n.translate(lang, sheet_name))
+        header, rows = _table(report, key, lang)
         sheet.append(header)
         for row in rows:
             sheet.append(xlsx_row(sheet, row))
@@ -196,7 +166,7 @@ def report_xlsx(report: dict[str, Any], lang: str = "zh") -> bytes:
 
 def report_csv(report: dict[str, Any], breakdown: str = "by_region", lang: str = "zh") -> str:
     """One breakdown of the report as CSV (with a BOM, so that Excel reads UTF-8)."""
-    header, rows = _table(report, breakdown, _lang(lang))
+    header, rows = _table(report, breakdown, i18n.known(lang))
     return _csv([header, *rows])
 
 
@@ -210,61 +180,46 @@ def _csv(rows: Iterable[list[Any]]) -> str:
 
 
 GAP_HEADERS = (
-    (
-        "学校标识码",
-        "区划代码",
-        "学校名称",
-        "办学类型",
-        "学段",
-        "申报等级",
-        "核验等级",
-        "出口带宽(Mbps)",
-        "核验出口带宽(Mbps)",
-        "校园网",
-        "普通教室数",
-        "标准数字教室数",
-        "差距原因",
-    ),
-    (
-        "school code",
-        "region code",
-        "school",
-        "school type",
-        "stage",
-        "declared tier",
-        "verified tier",
-        "uplink (Mbps)",
-        "verified uplink (Mbps)",
-        "campus network",
-        "ordinary classrooms",
-        "standard classrooms",
-        "reasons",
-    ),
+    N_("school code"),
+    N_("region code"),
+    N_("school"),
+    N_("school type"),
+    N_("stage"),
+    N_("declared tier"),
+    N_("verified tier"),
+    N_("uplink (Mbps)"),
+    N_("verified uplink (Mbps)"),
+    N_("campus network"),
+    N_("ordinary classrooms"),
+    N_("standard classrooms"),
+    N_("reasons"),
 )
 
 
-def _gap_rows(items: Iterable[dict[str, Any]], lang: int) -> list[list[Any]]:
-    from inventory.choices import CampusArchitecture, Tier
+def _gap_header(lang: str) -> list[str]:
+    return [i18n.translate(lang, msgid) for msgid in GAP_HEADERS]
 
+
+def _gap_rows(items: Iterable[dict[str, Any]], lang: str) -> list[list[Any]]:
     rows = []
     for item in items:
         school, facts = item["school"], item["facts"]
-        reasons = [r["zh" if lang == 0 else "en"] for r in item["verified"]["reasons"]]
+        reasons = [r["en" if lang == "en" else "zh"] for r in item["verified"]["reasons"]]
         rows.append(
             [
                 school["code"],
                 school["region_code"],
                 school["name"],
                 school["type_code"],
-                Stage(school["stage"]).label(LANGUAGES[lang]),
-                Tier(item["declared"]["tier"]).label(LANGUAGES[lang]),
-                Tier(item["verified"]["tier"]).label(LANGUAGES[lang]),
+                Stage(school["stage"]).label(lang),
+                Tier(item["declared"]["tier"]).label(lang),
+                Tier(item["verified"]["tier"]).label(lang),
                 facts["uplink_mbps"],
                 facts["verified_uplink_mbps"],
-                CampusArchitecture(facts["campus_architecture"]).label(LANGUAGES[lang]),
+                CampusArchitecture(facts["campus_architecture"]).label(lang),
                 facts["ordinary_classrooms"],
                 facts["standard_classrooms"],
-                "；".join(reasons) if lang == 0 else "; ".join(reasons),
+                i18n.translate(lang, "; ").join(reasons),
             ]
         )
     return rows
@@ -272,13 +227,13 @@ def _gap_rows(items: Iterable[dict[str, Any]], lang: int) -> list[list[Any]]:
 
 def gaps_xlsx(items: Iterable[dict[str, Any]], lang: str = "zh") -> bytes:
     """The gap list as a workbook of one sheet."""
-    index = _lang(lang)
+    lang = i18n.known(lang)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "差距清单" if index == 0 else "Gap list"
-    sheet.append(list(GAP_HEADERS[index]))
-    for row in _gap_rows(items, index):
+    sheet.title = i18n.translate(lang, "Gap list")
+    sheet.append(_gap_header(lang))
+    for row in _gap_rows(items, lang):
         sheet.append(xlsx_row(sheet, row))
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
@@ -288,5 +243,5 @@ def gaps_xlsx(items: Iterable[dict[str, Any]], lang: str = "zh") -> bytes:
 
 def gaps_csv(items: Iterable[dict[str, Any]], lang: str = "zh") -> str:
     """The gap list as CSV (with a BOM)."""
-    index = _lang(lang)
-    return _csv([list(GAP_HEADERS[index]), *_gap_rows(items, index)])
+    lang = i18n.known(lang)
+    return _csv([_gap_header(lang), *_gap_rows(items, lang)])
