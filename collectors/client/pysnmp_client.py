@@ -68,7 +68,7 @@ RESOLVE_BATCH = 256
 
 
 class PysnmpClient:
-    """``SnmpClient`` on one pysnmp 7 asyncio engine (see the module docstring)."""
+    """``SnmpClient`` on one pysnmp 7 asyncio engine (see the package docstring)."""
 
     def __init__(self, max_in_flight: int = MAX_IN_FLIGHT) -> None:
         if max_in_flight < 1:
