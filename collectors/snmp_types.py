@@ -3,7 +3,7 @@
 The poll cycle builds :class:`Target` objects from the inventory (a device id, its management
 address and its decrypted credential), hands them to an :class:`SnmpClient` and receives
 :class:`PollReply` objects. Only ``collectors.client`` imports pysnmp; everything here can be
-used, faked and tested without it.
+used, faked (``collectors.client.fake``) and tested without it.
 """
 
 from __future__ import annotations
