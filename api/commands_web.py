@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.cli import ScriptInfo, pass_script_info, routes_command, shell_command, with_appcontext
 
+import demo as demo_package
 from api import (
     commands_backup,
     commands_collect,
@@ -23,10 +24,11 @@ from api import (
     runtime,
 )
 from api.cli import BadConfiguration, collect_command
-from collectors import demo_agents
-from collectors.shared_simulation import SharedSnmpSimulator
-from collectors.simulation import SimulatorError
-from inventory import demo, migrate
+from demo import agents as demo_agents
+from demo import inventory as demo
+from demo.shared_simulation import SharedSnmpSimulator
+from demo.simulation import SimulatorError
+from inventory import migrate
 from inventory.actor import Actor
 from inventory.choices import UserRole
 from inventory.errors import DomainError
@@ -142,6 +144,8 @@ def demo_command(
     scale: float,
 ) -> None:
     """Migrate, load the Chuxiong demo inventory once, print an API token and serve the app."""
+    if not (no_serve or no_agents or demo_package.agents_installed()):
+        raise click.ClickException(demo_package.INSTALL_HINT)
     if not no_serve and (problem := _port_free(host, port)):
         raise click.ClickException(problem)
     app = info.load_app()

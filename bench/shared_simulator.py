@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from collectors.shared_simulation import SharedAgent, SharedSnmpSimulator
-from collectors.simulation import SimDevice, SimInterface, SimUser
+from demo.shared_simulation import SharedAgent, SharedSnmpSimulator
+from demo.simulation import SimDevice, SimInterface, SimUser
 from inventory.choices import SnmpAuthProtocol, SnmpPrivProtocol
 
 

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from collectors.simulation import UdpAgents, loopback_endpoints
+from demo.udp_agents import UdpAgents, loopback_endpoints
 from inventory.actor import Actor
 from inventory.db import make_sessionmaker
 from inventory.models import Collector, Device, DeviceState, PollCycle, PollSample

@@ -33,9 +33,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collectors.profiles import load_profile
-from collectors.shared_simulation import SharedAgent, SharedSnmpSimulator
-from collectors.simulation import IFX_ENTRY, SimDevice, SimInterface, SimUser
-from inventory import demo
+from demo import inventory as demo
+from demo.shared_simulation import SharedAgent, SharedSnmpSimulator
+from demo.simulation import IFX_ENTRY, SimDevice, SimInterface, SimUser
 from inventory.choices import SnmpPrivProtocol, SnmpVersion
 from inventory.models import Device, NetworkLink
 from inventory.secretbox import SecretBox

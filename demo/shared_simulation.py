@@ -37,7 +37,7 @@ from pathlib import Path
 from types import TracebackType
 
 from collectors import ber
-from collectors.simulation import (
+from demo.simulation import (
     SNMPSIM_AUTH,
     SNMPSIM_PRIV,
     SYS_UPTIME,
