@@ -25,8 +25,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     secret_box: SecretBox
-    # Not frozen: the demo adds gentler collector defaults once its simulated agents run.
-    settings: Settings
+    settings: Settings  # what it was built from
 
 
 def bootstrap(settings: Settings) -> Runtime:

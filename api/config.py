@@ -121,15 +121,6 @@ class Settings:
     def log_level(self) -> int:
         return log_level(self.values)
 
-    def with_defaults(self, defaults: Mapping[str, Any]) -> Settings:
-        """These settings, plus ``defaults`` for what was not configured (checked again)."""
-        values = {**defaults, **self.values}
-        if problems := validate(values, self.production):
-            raise ConfigError(problems)
-        return Settings(
-            values, self.instance_path, collector_settings.from_config(values), self.production
-        )
-
 
 def load_settings(
     overrides: Mapping[str, Any] | None = None,
