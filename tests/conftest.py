@@ -107,7 +107,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+    # Pre-ping, as the app's engine: a test that terminates backends (test_hostile_input) must
+    # not leave dead pooled connections for the cleanup after it.
+    engine = make_engine(database_url, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:  # a clean slate whatever an earlier run left behind
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
