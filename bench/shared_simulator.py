@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from demo.shared_simulation import SharedAgent, SharedSnmpSimulator
-from demo.simulation import SimDevice, SimInterface, SimUser
+from demo.simulation import SimUser
+from demo.snmprec import SimDevice, SimInterface
 from inventory.choices import SnmpAuthProtocol, SnmpPrivProtocol
 
 

@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 from collectors.profiles import load_profile
 from demo import inventory as demo
 from demo.shared_simulation import SharedAgent, SharedSnmpSimulator
-from demo.simulation import IFX_ENTRY, SimDevice, SimInterface, SimUser
+from demo.simulation import SimUser
+from demo.snmprec import IFX_ENTRY, SimDevice, SimInterface
 from inventory.choices import SnmpPrivProtocol, SnmpVersion
 from inventory.models import Device, NetworkLink
 from inventory.secretbox import SecretBox

@@ -37,17 +37,8 @@ from pathlib import Path
 from types import TracebackType
 
 from collectors import ber
-from demo.simulation import (
-    SNMPSIM_AUTH,
-    SNMPSIM_PRIV,
-    SYS_UPTIME,
-    SimDevice,
-    SimulatorError,
-    SimUser,
-    launch_snmpsim,
-    render_snmprec,
-    write_snmprec,
-)
+from demo.simulation import SNMPSIM_AUTH, SNMPSIM_PRIV, SimulatorError, SimUser, launch_snmpsim
+from demo.snmprec import SYS_UPTIME, SimDevice, render_snmprec, write_snmprec
 from inventory.choices import SnmpPrivProtocol
 
 # Runs snmpsim's responder with per-endpoint routing (see the module docstring).

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from demo.simulation import SimAgent, SimDevice, SnmpSimulator
+from demo.simulation import SimAgent, SnmpSimulator
+from demo.snmprec import SimDevice
 from demo.udp_agents import loopback_endpoints
 from tests.snmp_fixtures import require_snmpsim
 

@@ -40,7 +40,8 @@ from demo.agents import (
     start_demo_agents,
 )
 from demo.shared_simulation import SharedAgent, SharedSnmpSimulator
-from demo.simulation import SYS_UPTIME, SimDevice, SimInterface, SimUser
+from demo.simulation import SimUser
+from demo.snmprec import SYS_UPTIME, SimDevice, SimInterface
 from demo.udp_agents import loopback_endpoints
 from inventory.actor import Actor
 from inventory.choices import (
