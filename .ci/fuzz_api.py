@@ -26,7 +26,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inventory import demo, migrate  # noqa: E402
+from demo import inventory as demo  # noqa: E402
+from inventory import migrate  # noqa: E402
 from inventory.actor import Actor  # noqa: E402
 from inventory.choices import UserRole  # noqa: E402
 from inventory.db import make_engine, make_sessionmaker  # noqa: E402

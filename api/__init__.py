@@ -1,46 +1,15 @@
-"""digicampus web application: the Flask app factory, REST API, auth and CLI."""
+"""digicampus web application: the Flask app factory, REST API, auth and CLI.
+
+Importing ``api`` imports no Flask: the collector process (``digicampus collect``) uses
+``api.config``, ``api.bootstrap`` and ``api.cli`` and never builds an app (api/app.py).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-import dashboards
-from api import (
-    auth,
-    changes,
-    classrooms,
-    cli,
-    config,
-    coverage,
-    credentials,
-    devices,
-    docs,
-    edge,
-    errors,
-    health,
-    imports,
-    links,
-    metrics,
-    monitoring,
-    networks,
-    plans,
-    regions,
-    reports,
-    request_log,
-    runtime,
-    schools,
-    security,
-    spec,
-    standards,
-    users,
-)
-from api.instance import instance_dir
-
-RESOURCES = (regions, schools, networks, links, devices, credentials, classrooms, changes, users)
-RESOURCES += (imports, monitoring)  # apart, as the line above is full
-RESOURCES += (standards, coverage, plans, reports)  # coverage (issue 4)
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, production: bool = False) -> Flask:
@@ -49,22 +18,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     ``production`` (api/wsgi.py, for gunicorn) insists on explicit keys and database.
     Raises ``config.ConfigError`` with one line per missing or bad setting.
     """
-    app = Flask(__name__, instance_path=str(instance_dir()), instance_relative_config=True)
-    config.load(app, test_config, production)
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
-    runtime.init_app(app)
-    errors.init_app(app)
-    request_log.init_app(app)  # before auth: refused requests are logged too
-    edge.init_app(app)  # before auth and every view: input nothing downstream can handle
-    auth.init_app(app)
-    cli.init_app(app)
-    api = spec.make_api(app)
-    for resource in RESOURCES:
-        resource.init_app(api)
-    docs.init_app(app)
-    security.init_app(app)
-    dashboards.init_app(app)
-    health.init_app(app)
-    metrics.init_app(app)
-    return app
+    from api.app import create_app as build
+
+    return build(test_config, production=production)

@@ -1,43 +1,29 @@
-"""The ``digicampus`` command: Flask's CLI plus db, users and demo subcommands."""
+"""The ``digicampus`` command's front door, and ``digicampus collect``; imports no Flask.
+
+The collector process is built by the composition root (api/bootstrap.py) from the settings
+alone. Every other command needs the web app: its module (api/commands_web.py) is imported
+only when one of them is asked for, so ``collect`` never loads Flask and ``--help`` builds no
+app (which would write the instance folder's keys and database).
+"""
 
 from __future__ import annotations
 
-import errno
+import asyncio
+import importlib
+import logging
 import os
-import secrets
-import socket
-from datetime import timedelta
-from pathlib import Path
+import signal
+from typing import Any
 
 import click
-import sqlalchemy as sa
-from flask import Flask
-from flask.cli import FlaskGroup, ScriptInfo, pass_script_info, with_appcontext
 
-from api import (
-    commands_backup,
-    commands_collect,
-    commands_reports,
-    commands_spreadsheets,
-    commands_users,
-    instance,
-    runtime,
-)
-from collectors import demo_agents
-from collectors.shared_simulation import SharedSnmpSimulator
-from collectors.simulation import SimulatorError
-from inventory import demo, migrate
-from inventory.actor import Actor
-from inventory.choices import UserRole
-from inventory.errors import DomainError
-from inventory.models import School, User
-from inventory.services import accounts
+from api import instance, logs
+from api.bootstrap import bootstrap
+from api.config import ConfigError, Settings, load_settings
+from collectors.scheduler import CollectorService, run_until
 
-DEMO_USER = "demo-admin"
-# The embedded collector's settings while the demo's simulated agents run (unless configured):
-# one snmpsim process answers every device at ~4 ms of CPU a request; with 16 requests in
-# flight a quarter of them timed out on a busy 2-core machine, with 8 none did (bench/RESULTS.md).
-DEMO_COLLECTOR = {"COLLECTOR_CONCURRENCY": 8, "COLLECTOR_TIMEOUT_S": 2.0}
+# Loaded by name, not imported: a static import would pull Flask into every command.
+WEB_COMMANDS = "api.commands_web"
 
 
 class BadConfiguration(click.ClickException):
@@ -45,17 +31,17 @@ class BadConfiguration(click.ClickException):
 
     exit_code = 2
 
+    @classmethod
+    def of(cls, error: ConfigError) -> BadConfiguration:
+        return cls("bad configuration:\n" + "\n".join(f"  {line}" for line in error.problems))
 
-def _create_app() -> Flask:
-    from api import create_app
-    from api.config import ConfigError
 
+def settings_or_exit() -> Settings:
+    """This process's settings (instance file, environment), or every problem and exit 2."""
     try:
-        return create_app()
+        return load_settings()
     except ConfigError as exc:
-        raise BadConfiguration(
-            "bad configuration:\n" + "\n".join(f"  {line}" for line in exc.problems)
-        ) from None
+        raise BadConfiguration.of(exc) from None
 
 
 def _choose_instance(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -64,241 +50,68 @@ def _choose_instance(_ctx: click.Context, _param: click.Parameter, value: str | 
         os.environ[instance.HOME_ENV] = value
 
 
-class _Group(FlaskGroup):
-    """Flask's group, whose command list needs no app.
+def _web() -> Any:
+    return importlib.import_module(WEB_COMMANDS)
 
-    Every command is registered on this group itself (``_COMMANDS``), so ``--help`` builds no
-    app: building one would create the instance folder's keys and database file.
-    """
+
+class _Main(click.Group):
+    """``collect`` is registered here; the web app's commands come from api/commands_web.py."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_plugin_commands()
-        return sorted(click.Group.list_commands(self, ctx))
+        return sorted({*self.commands, *_web().COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        web = _web()
+        command: click.Command | None = web.COMMANDS.get(cmd_name)
+        if command is not None and ctx.obj is None:
+            # Flask's with_appcontext builds the app from this when the command first needs it.
+            ctx.obj = web.script_info()
+        return command
 
 
-main = _Group(
-    create_app=_create_app,
+@click.group(
+    cls=_Main,
     help="digicampus: school digital-campus inventory.",
-    params=[
-        click.Option(
-            ["--instance"],
-            metavar="DIR",
-            expose_value=False,
-            is_eager=True,
-            callback=_choose_instance,
-            help=(
-                "Instance folder (settings, keys, SQLite database). Default: $DIGICAMPUS_HOME, "
-                "else ~/.local/share/digicampus."
-            ),
-        )
-    ],
-)
-main.add_command(commands_collect.run_command)  # replaces Flask's: ours runs the collector too
-
-
-@click.group("db")
-def db_group() -> None:
-    """Database schema migrations."""
-
-
-@db_group.command("upgrade")
-@click.argument("revision", default="head")
-@with_appcontext
-def db_upgrade(revision: str) -> None:
-    """Migrate the schema to REVISION (default: the newest); loads reference data first time."""
-    migrate.upgrade(runtime.runtime().engine, revision)
-    click.echo(f"database at revision {migrate.current_revision(runtime.runtime().engine)}")
-
-
-@db_group.command("downgrade")
-@click.argument("revision")
-@with_appcontext
-def db_downgrade(revision: str) -> None:
-    """Migrate the schema down to REVISION ("base" removes every table)."""
-    migrate.downgrade(runtime.runtime().engine, revision)
-    click.echo(f"database at revision {migrate.current_revision(runtime.runtime().engine)}")
-
-
-@db_group.command("current")
-@with_appcontext
-def db_current() -> None:
-    """Show the schema revision of the database and the newest one this release has."""
-    engine = runtime.runtime().engine
-    click.echo(f"database: {migrate.current_revision(engine)}  newest: {migrate.head_revision()}")
-
-
-def _port_free(host: str, port: int) -> str | None:
-    """None if the server could listen on host:port, else why not (one line)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    except socket.gaierror as exc:
-        return f"cannot serve on {host!r}: {exc.strerror}"
-    family, kind, proto, _name, address = infos[0]
-    with socket.socket(family, kind, proto) as probe:
-        # The server sets SO_REUSEADDR too: a socket in TIME_WAIT is not "in use".
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(address)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                return f"port {port} on {host} is already in use; choose another with --port"
-            return f"cannot serve on {host}:{port}: {exc.strerror}"
-    return None
-
-
-def _url_host(host: str) -> str:
-    """The host as a browser should be pointed at it."""
-    if host in ("0.0.0.0", "::", ""):
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
-
-
-@click.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve on.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port to serve on.")
-@click.option(
-    "--seed",
-    default=demo.DEFAULT_SEED,
-    show_default=True,
-    type=int,
-    help="Seed of the synthetic inventory (used only when the database has no schools yet).",
-)
-@click.option("--no-serve", is_flag=True, help="Prepare the database and a token, do not serve.")
-@click.option(
-    "--no-agents",
-    is_flag=True,
-    help="Do not start simulated SNMP agents for the demo devices (poll real ones, or none).",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.option(
-    "--scale", default=1.0, type=click.FloatRange(0, demo.MAX_SCALE, min_open=True), hidden=True
+    "--instance",
+    metavar="DIR",
+    expose_value=False,
+    is_eager=True,
+    callback=_choose_instance,
+    help=(
+        "Instance folder (settings, keys, SQLite database). Default: $DIGICAMPUS_HOME, "
+        "else ~/.local/share/digicampus."
+    ),
 )
-@pass_script_info
-def demo_command(
-    info: ScriptInfo,
-    host: str,
-    port: int,
-    seed: int,
-    no_serve: bool,
-    no_agents: bool,
-    scale: float,
-) -> None:
-    """Migrate, load the Chuxiong demo inventory once, print an API token and serve the app."""
-    if not no_serve and (problem := _port_free(host, port)):
-        raise click.ClickException(problem)
-    app = info.load_app()
-    with app.app_context():
-        token, password = _prepare_demo(seed, scale)
-    base = f"http://{_url_host(host)}:{port}"
-    click.echo()
-    click.echo(f"  API docs:  {base}/api/v1/docs")
-    click.echo(f"  pages:     {base}/login")
-    click.echo(f"  user:      {DEMO_USER} (admin)   password: {password}")
-    click.echo(f"  token:     {token}")
-    click.echo(
-        f'  try:       curl -H "Authorization: Bearer {token}" '
-        f"'{base}/api/v1/schools?region=532301&per_page=5'"
+@click.version_option(package_name="digicampus")
+def main() -> None:
+    """The command group; each subcommand builds what it needs."""
+
+
+@main.command("collect")
+@click.option("--name", help="Collector name (default: host:pid); leases carry it.")
+def collect_command(name: str | None) -> None:
+    """Run the collector: poll on schedule, roll up and prune, until SIGTERM or Ctrl-C."""
+    rt = bootstrap(settings_or_exit())
+    logs.configure(rt.settings.values)
+    # APScheduler's two lines a tick are noise.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    service = CollectorService(
+        rt.engine, rt.sessions, rt.secret_box, rt.settings.collector, name=name
     )
-    click.echo()
-    if no_serve:
-        return
-    simulator = None if no_agents else _start_demo_agents(app)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_until(service, stop)
+
     try:
-        commands_collect.serve(app, host, port)
+        asyncio.run(run())
     finally:
-        if simulator is not None:
-            simulator.stop()
-
-
-def _start_demo_agents(app: Flask) -> SharedSnmpSimulator | None:
-    """Start the demo devices' simulated agents in instance/demo-agents/; print what they do.
-
-    If they cannot start (the addresses are taken, or 127.53.0.0/16 is not loopback here, as
-    on macOS), the demo serves without them: the devices then show as down.
-    """
-    with app.app_context():
-        rt = runtime.runtime()
-        session = rt.sessions()
-        click.echo("  agents:    starting simulated SNMP agents for the demo devices…")
-        try:
-            simulator, summary = demo_agents.start_demo_agents(
-                session,
-                rt.secret_box,
-                Path(app.instance_path) / "demo-agents",
-                network=demo_agents.DEMO_NETWORK,
-            )
-        except (ValueError, OSError, SimulatorError) as exc:
-            reason = str(exc).splitlines()[0]
-            click.echo(f"  agents:    not started ({reason}); serving without them", err=True)
-            return None
-        finally:
-            session.close()
-    # All agents share one snmpsim process: poll them gently unless told otherwise.
-    for key, value in DEMO_COLLECTOR.items():
-        app.config.setdefault(key, value)
-    click.echo(f"  agents:    {summary.line()}")
-    return simulator
-
-
-def _prepare_demo(seed: int, scale: float) -> tuple[str, str]:
-    """Migrate; load the demo unless there are schools already; return a fresh token and password.
-
-    Both are new at every start and shown once: nothing guessable guards a demo either.
-    """
-    rt = runtime.runtime()
-    migrate.upgrade(rt.engine)
-    system = Actor.system("demo")
-    session = rt.sessions()
-    try:
-        existing = session.scalar(sa.select(sa.func.count()).select_from(School)) or 0
-        if existing:
-            click.echo(f"The database already has {existing} schools: demo data not loaded again.")
-        else:
-            inventory = demo.generate(seed, scale)
-            with click.progressbar(
-                length=len(inventory.schools), label="Loading the demo inventory"
-            ) as bar:
-                summary = demo.load(session, system, rt.secret_box, inventory, bar.update)
-            click.echo(
-                f"Loaded {summary.schools} schools, {summary.classrooms} classrooms, "
-                f"{summary.campus_networks} campus-network states, {summary.links} uplinks, "
-                f"{summary.devices} devices and {summary.credentials} SNMP credentials "
-                f"(seed {seed}, change-log batch {summary.batch_id})."
-            )
-        user = session.scalar(sa.select(User).where(User.name == DEMO_USER))
-        if user is None:
-            user = accounts.create_user(session, system, DEMO_USER, UserRole.ADMIN)
-        password = secrets.token_urlsafe(12)
-        accounts.update_user(session, system, user.id, {"password": password})
-        # Each start prints a new token; a week's lifetime keeps old ones from piling up valid.
-        issued = accounts.issue_token(
-            session, system, user, label="digicampus demo", lifetime=timedelta(days=7)
-        )
-        session.commit()
-    except DomainError as exc:
-        session.rollback()
-        raise click.ClickException(exc.message) from exc
-    finally:
-        session.close()
-    return issued.secret, password
-
-
-_COMMANDS = (
-    db_group,
-    commands_users.users_group,
-    commands_spreadsheets.import_command,
-    commands_spreadsheets.export_command,
-    commands_collect.poll_command,
-    commands_collect.collect_command,
-    commands_reports.report_group,
-    commands_backup.backup_command,
-    commands_backup.restore_command,
-    demo_command,
-)
-for _command in _COMMANDS:
-    main.add_command(_command)
-
-
-def init_app(app: Flask) -> None:
-    """Attach the subcommands to the app's CLI too (``app.test_cli_runner`` invokes them there)."""
-    for command in _COMMANDS:
-        app.cli.add_command(command)
+        rt.engine.dispose()

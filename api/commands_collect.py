@@ -1,11 +1,10 @@
-"""``digicampus poll`` (one cycle now), ``digicampus collect`` (the collector process) and
-``digicampus run`` (the development server, with the embedded collector)."""
+"""``digicampus poll`` (one cycle now) and ``digicampus run`` (the development server, with the
+embedded collector); the collector process, which needs no app, is in api/cli.py."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 
 import click
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from api import runtime
 from collectors import settings
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
-from collectors.scheduler import BackgroundCollector, CollectorService, run_until
+from collectors.scheduler import BackgroundCollector, CollectorService
 from inventory.models import Device, School
 from inventory.services import polling
 
@@ -87,25 +86,6 @@ def poll_command(school_code: str | None, device_ids: tuple[int, ...]) -> None:
     click.echo(result.line())
     if result.devices < count:
         click.echo(f"{count - result.devices} devices were being polled by a running collector.")
-
-
-@click.command("collect")
-@click.option("--name", help="Collector name (default: host:pid); leases carry it.")
-@with_appcontext
-def collect_command(name: str | None) -> None:
-    """Run the collector: poll on schedule, roll up and prune, until SIGTERM or Ctrl-C."""
-    service = collector_service(name)
-    # Logging is set up by the app (text or JSON); APScheduler's two lines a tick are noise.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await run_until(service, stop)
-
-    asyncio.run(main())
 
 
 @click.command("run")

@@ -1,18 +1,29 @@
-"""Configuration: defaults, then ``instance/config.py``, then ``DIGICAMPUS_*`` environment."""
+"""Settings, framework-free: defaults, then the instance folder's ``config.py``, then the
+``DIGICAMPUS_*`` environment, then overrides; checked once, one line per bad setting.
+
+Every entry point loads them here (the web app, gunicorn's hooks, the CLI and the collector
+process, which imports no Flask) and hands them to ``api.bootstrap``.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask import Flask
 
+from api import instance
 from collectors import settings as collector_settings
 from inventory import localday
 from inventory.secretbox import SecretBox, SecretBoxError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 ENV_PREFIX = "DIGICAMPUS_"
 LOG_FORMATS = ("text", "json")
@@ -71,51 +82,120 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-def load(app: Flask, test_config: dict[str, Any] | None, production: bool = False) -> None:
-    """Fill ``app.config`` from defaults, the instance file, the environment, then tests.
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of one process, checked; ``values`` as the operator named them (no prefix)."""
+
+    values: Mapping[str, Any]
+    instance_path: Path
+    collector: collector_settings.CollectorConfig
+    production: bool = False
+
+    @property
+    def database_url(self) -> str:
+        """The configured database, else SQLite in the instance folder."""
+        url = self.values.get("DATABASE_URL")
+        return str(url) if url else f"sqlite:///{self.instance_path / 'digicampus.sqlite'}"
+
+    @property
+    def uses_instance_database(self) -> bool:
+        return not self.values.get("DATABASE_URL")
+
+    @property
+    def fernet_keys(self) -> list[str]:
+        """The configured keys (comma-separated); empty means "the instance key file"."""
+        keys = self.values.get("FERNET_KEYS") or []
+        if isinstance(keys, str):
+            keys = [key.strip() for key in keys.split(",") if key.strip()]
+        return list(keys)
+
+    @property
+    def time_zone(self) -> str:
+        return str(self.values["TIME_ZONE"])
+
+    @property
+    def log_format(self) -> str:
+        return str(self.values["LOG_FORMAT"]).lower()
+
+    @property
+    def log_level(self) -> int:
+        return log_level(self.values)
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    isolated: bool = False,
+    production: bool = False,
+    environ: Mapping[str, str] = os.environ,
+) -> Settings:
+    """Defaults, then ``config.py`` in the instance folder and the ``DIGICAMPUS_*`` environment
+    (unless ``isolated``: tests), then ``overrides``; nothing is written.
 
     Raises ConfigError naming every missing or bad setting; ``production`` (gunicorn) also
     requires the settings that would otherwise be generated in the instance folder.
     """
-    app.config.from_mapping(DEFAULTS)
-    if test_config is None:
-        app.config.from_pyfile("config.py", silent=True)
-        app.config.from_prefixed_env("DIGICAMPUS")
-    else:
-        app.config.from_mapping(test_config)
-    if problems := validate(app.config, production):
+    folder = instance.instance_dir(environ)
+    values: dict[str, Any] = dict(DEFAULTS)
+    if not isolated:
+        values.update(_instance_file(folder / "config.py"))
+        values.update(_environment(environ))
+    values.update(overrides or {})
+    if problems := validate(values, production):
         raise ConfigError(problems)
-    localday.configure(app.config["TIME_ZONE"])
-    if not app.config["DATABASE_URL"]:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'digicampus.sqlite'}"
+    return Settings(values, folder, collector_settings.from_config(values), production)
+
+
+def _instance_file(path: Path) -> dict[str, Any]:
+    """The upper-case names a ``config.py`` defines, as Flask's ``from_pyfile`` reads them."""
+    if not path.is_file():
+        return {}
+    namespace: dict[str, Any] = {"__file__": str(path)}
+    exec(compile(path.read_bytes(), str(path), "exec"), namespace)  # the operator's own file
+    return {key: value for key, value in namespace.items() if key.isupper()}
+
+
+def _environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``DIGICAMPUS_X`` as ``X``; a value that reads as JSON is taken as such (``5``, ``true``),
+    as Flask's ``from_prefixed_env`` did."""
+    values: dict[str, Any] = {}
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or name == instance.HOME_ENV:
+            continue
+        raw = environ[name]
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        values[name.removeprefix(ENV_PREFIX)] = value
+    return values
+
+
+def load(app: Flask, test_config: dict[str, Any] | None, production: bool = False) -> Settings:
+    """Load the settings (``test_config`` replaces the instance file and environment) into
+    ``app.config``; the secret key is generated in the instance folder unless configured."""
+    settings = load_settings(test_config, isolated=test_config is not None, production=production)
+    app.config.from_mapping(settings.values)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(app, "secret_key", os.urandom(32).hex())
+        app.config["SECRET_KEY"] = instance_secret(
+            settings.instance_path, "secret_key", os.urandom(32).hex()
+        )
+    return settings
 
 
-def fernet_keys(app: Flask) -> list[str]:
-    """Encryption keys for SNMP secrets: configured (comma-separated), else the instance key file."""
-    keys = app.config["FERNET_KEYS"]
-    if isinstance(keys, str):
-        keys = [key.strip() for key in keys.split(",") if key.strip()]
-    if keys:
-        return list(keys)
-    return [_instance_secret(app, "fernet.key", SecretBox.generate_key())]
-
-
-def _instance_secret(app: Flask, name: str, new_value: str) -> str:
+def instance_secret(folder: Path, name: str, new_value: str) -> str:
     """Read a secret file from the instance folder, creating it (mode 0600) on first use."""
-    path = Path(app.instance_path) / name
+    path = folder / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(new_value)
-        app.logger.info("generated %s in the instance folder", name)
+        logging.getLogger(__name__).info("generated %s in the instance folder", name)
     return path.read_text().strip()
 
 
-def validate(config: dict[str, Any], production: bool = False) -> list[str]:
+def validate(config: Mapping[str, Any], production: bool = False) -> list[str]:
     """One line per missing or bad setting, named as the operator writes it; [] if all is well.
 
     Values are never echoed: a database URL or a key may hold a password.
@@ -178,7 +258,7 @@ def validate(config: dict[str, Any], production: bool = False) -> list[str]:
     return problems
 
 
-def _check_edge(config: dict[str, Any]) -> list[str]:
+def _check_edge(config: Mapping[str, Any]) -> list[str]:
     problems = []
     for key, low, high in (("MAX_JSON_DEPTH", 2, 1000), ("DB_RETRY_AFTER_S", 1, 3600)):
         value = config.get(key, DEFAULTS[key])
@@ -226,7 +306,7 @@ def _check_fernet_keys(keys: Any) -> list[str]:
     return []
 
 
-def log_level(config: dict[str, Any]) -> int:
+def log_level(config: Mapping[str, Any]) -> int:
     """The configured level as a logging constant."""
     level: int = logging.getLevelName(str(config["LOG_LEVEL"]).upper())
     return level

@@ -10,12 +10,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from flask import Flask
-
 # Module-level names are read as gunicorn settings (``config`` is one): import under others.
 from api import config as _config
 from api import metrics as _metrics
-from api.instance import instance_dir as _instance_dir
 
 wsgi_app = "api.wsgi:app"
 # gunicorn's own answers (414, 431, 400 before the app is reached) in the JSON error shape.
@@ -29,14 +26,12 @@ accesslog = None  # the app logs one line per request itself (api/request_log.py
 
 def _settings() -> Any:
     """The configuration as the workers will see it (instance file, then environment)."""
-    app = Flask("api", instance_path=str(_instance_dir()), instance_relative_config=True)
     try:
-        _config.load(app, None, production=True)
+        return _config.load_settings(production=True).values
     except _config.ConfigError as exc:
         for problem in exc.problems:
             print(f"digicampus: configuration error: {problem}", file=sys.stderr)
         raise SystemExit(3) from None
-    return app.config
 
 
 def on_starting(server: Any) -> None:

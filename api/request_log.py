@@ -7,62 +7,28 @@ them). The path is logged as routed; ids in it are not secret.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
 
-from api import config, metrics
+from api import logs, metrics
+from api.logs import JsonFormatter
+
+__all__ = ["JsonFormatter", "configure_logging", "init_app"]
 
 log = logging.getLogger("digicampus.request")
 # A caller's id is kept only if it is plainly an id: it goes into every log line.
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # a path with a newline must not forge a log line
-HANDLER_MARK = "_digicampus_handler"
-STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
-
-
-class JsonFormatter(logging.Formatter):
-    """A log record as one JSON object: time, level, logger, message and the extra fields."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update(
-            (key, value) for key, value in vars(record).items() if key not in STANDARD_ATTRS
-        )
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def configure_logging(app: Flask, stream: Any = None) -> None:
-    """Send every log record to stderr (or ``stream``) in the configured format and level.
-
-    Replaces the handler an earlier app installed, so creating apps never doubles lines.
-    Tests leave logging to pytest.
-    """
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, HANDLER_MARK, False)]:
-        root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    setattr(handler, HANDLER_MARK, True)
-    if str(app.config["LOG_FORMAT"]).lower() == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(config.log_level(app.config))
+    """Send every log record to stderr (or ``stream``) as the app's settings say (api/logs.py)."""
+    logs.configure(app.config, stream)
 
 
 def _start() -> None:

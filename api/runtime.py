@@ -1,4 +1,4 @@
-"""What the app holds for its whole life: engine, the one sessionmaker, the secret box.
+"""The app's handle on the process runtime (``api.bootstrap``), and the request's session.
 
 Views get a request-scoped session from ``session()``; it is closed (and rolled back if not
 committed) when the request ends.
@@ -6,34 +6,17 @@ committed) when the request ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask import Flask, current_app, g
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from api import config
-from inventory.db import make_engine, make_sessionmaker
-from inventory.secretbox import SecretBox
+from api.bootstrap import Runtime
 
-
-@dataclass
-class Runtime:
-    """Long-lived resources of one app."""
-
-    engine: Engine
-    sessions: sessionmaker[Session]
-    secret_box: SecretBox
+__all__ = ["Runtime", "init_app", "runtime", "session"]
 
 
-def init_app(app: Flask) -> None:
-    """Create the engine, sessionmaker and secret box; close the request session at teardown."""
-    # A pooled connection that died with a database restart is replaced before use, not
-    # handed to a request (which would then answer 503).
-    engine = make_engine(app.config["DATABASE_URL"], pool_pre_ping=True)
-    app.extensions["digicampus"] = Runtime(
-        engine, make_sessionmaker(engine), SecretBox(config.fernet_keys(app))
-    )
+def init_app(app: Flask, rt: Runtime) -> None:
+    """Keep ``rt`` for the app's life; close the request session at teardown."""
+    app.extensions["digicampus"] = rt
     app.teardown_appcontext(_close_session)
 
 

@@ -18,8 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from collectors.shared_simulation import SharedAgent, SharedSnmpSimulator
-from collectors.simulation import SimDevice, SimInterface, SimUser
+from demo.shared_simulation import SharedAgent, SharedSnmpSimulator
+from demo.simulation import SimUser
+from demo.snmprec import SimDevice, SimInterface
 from inventory.choices import SnmpAuthProtocol, SnmpPrivProtocol
 
 

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from collectors import ber  # noqa: E402
 from collectors.profiles import load_profile  # noqa: E402
-from collectors.simulation import UdpAgents, loopback_endpoints  # noqa: E402
+from demo.udp_agents import UdpAgents, loopback_endpoints  # noqa: E402
 
 COMMUNITY = "public"
 INTERFACES = (1, 2, 3, 4)

@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from collectors import ber  # noqa: E402
-from collectors.simulation import UdpAgents, loopback_endpoints  # noqa: E402
+from demo.udp_agents import UdpAgents, loopback_endpoints  # noqa: E402
 
 COMMUNITY = "public"
 INTERFACES = (1, 2, 3, 4)

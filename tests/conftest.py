@@ -4,6 +4,7 @@ migrated once per session with Alembic and emptied of non-reference rows after e
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -35,6 +36,60 @@ COUNTY = "532301"  # 楚雄市
 OTHER_COUNTY = "532322"  # 双柏县
 
 
+# Test tiers (README, "Development"): each runs alone with ``pytest -m unit|integration|browser``.
+# A test's tier follows from what it uses, so a new test lands in the right one by default:
+# the browser's fixture or module makes it a browser test; the database (the ``engine``
+# fixture, which ``app``, ``api``, ``session``… need), real SNMP agents or sockets make it an
+# integration test; anything else is a unit test, which gets neither database nor network
+# (``_unit_tests_use_no_network`` fails a unit test that opens a socket). A test may also be
+# marked with its tier explicitly.
+TIERS = ("unit", "integration", "browser")
+BROWSER_FIXTURES = {"browser"}
+INTEGRATION_FIXTURES = {"engine", "database_url", "lab", "mutable_device", "corpus", "cli_app"}
+# Modules whose tests start servers, agents or the installed command themselves (gunicorn,
+# snmpsim, UDP agents, a webhook receiver, ``digicampus`` in a child process).
+INTEGRATION_MODULES = {
+    "test_bench_snmp_cycle",
+    "test_cycle",
+    "test_demo_agents",
+    "test_gunicorn",
+    "test_gunicorn_edge",
+    "test_instance_folder",
+    "test_snmp_client",
+    "test_snmp_simulation",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.get_closest_marker(tier) for tier in TIERS):
+            continue
+        names = set(getattr(item, "fixturenames", ()))
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        elif names & INTEGRATION_FIXTURES or module in INTEGRATION_MODULES:
+            item.add_marker(pytest.mark.integration)
+        else:
+            item.add_marker(pytest.mark.unit)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_use_no_network(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if request.node.get_closest_marker("unit") is None:
+        return
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError(
+            "a unit test opened a network socket: mark it integration (tests/conftest.py)"
+        )
+
+    for method in ("bind", "connect", "connect_ex", "sendto"):
+        monkeypatch.setattr(socket.socket, method, refuse)
+
+
 def pytest_report_header() -> str:
     return f"database: {_url_for_display()}"
 
@@ -52,7 +107,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
+    # Pre-ping, as the app's engine: a test that terminates backends (test_hostile_input) must
+    # not leave dead pooled connections for the cleanup after it.
+    engine = make_engine(database_url, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:  # a clean slate whatever an earlier run left behind
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
@@ -83,7 +140,12 @@ def _default_zone() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _empty_after_test(engine: Engine) -> Iterator[None]:
+def _empty_after_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Only after tests that use the database: a unit test never opens it.
+    if "engine" not in request.fixturenames:
+        yield
+        return
+    engine: Engine = request.getfixturevalue("engine")
     yield
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):

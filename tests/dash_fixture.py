@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import demo
+from demo import inventory as demo
 from inventory.actor import Actor
 from inventory.choices import Metric, OutageCause, PollFailure, UserRole
 from inventory.coverage import targets

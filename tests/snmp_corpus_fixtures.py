@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from collectors.simulation import SimAgent, SimDevice, SnmpSimulator, loopback_endpoints
+from demo.simulation import SimAgent, SnmpSimulator
+from demo.snmprec import SimDevice
+from demo.udp_agents import loopback_endpoints
 from tests.snmp_fixtures import require_snmpsim
 
 CORPUS = Path(__file__).resolve().parent / "snmp_corpus"

@@ -19,16 +19,10 @@ from typing import TypeVar
 import pytest
 
 from collectors.client import PysnmpClient
-from collectors.simulation import (
-    SimAgent,
-    SimDevice,
-    SimInterface,
-    SimUser,
-    SnmpSimulator,
-    UdpAgents,
-    loopback_endpoints,
-)
 from collectors.snmp_types import SnmpCredentials, Target
+from demo.simulation import SimAgent, SimUser, SnmpSimulator
+from demo.snmprec import SimDevice, SimInterface
+from demo.udp_agents import UdpAgents, loopback_endpoints
 from inventory.choices import SnmpAuthProtocol, SnmpPrivProtocol, SnmpVersion
 
 T = TypeVar("T")

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from api import create_app
-from inventory import backup, demo, migrate
+from demo import inventory as demo
+from inventory import backup, migrate
 from inventory.actor import Actor
 from inventory.choices import PollFailure
 from inventory.db import make_engine

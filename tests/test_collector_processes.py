@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from collectors.simulation import UdpAgents, loopback_endpoints
+from demo.udp_agents import UdpAgents, loopback_endpoints
 from inventory.actor import Actor
 from inventory.db import make_sessionmaker
 from inventory.models import Collector, Device, DeviceState, PollCycle, PollSample
@@ -29,7 +29,14 @@ from inventory.services import credentials, devices, schools
 from tests.conftest import COUNTY, FERNET_KEY
 
 SCHOOL = "2153010009"
-LAUNCH = "from api.cli import main; main()"
+# At exit the process names the web modules it loaded: the collector must load none.
+WEB_MODULES = ("flask", "werkzeug", "flask_smorest", "dashboards", "api.app")
+LAUNCH = (
+    "import atexit, sys\n"
+    f"web = {WEB_MODULES!r}\n"
+    "atexit.register(lambda: print('web modules loaded:', [m for m in web if m in sys.modules]))\n"
+    "from api.cli import main; main()"
+)
 
 
 @pytest.fixture(scope="module")
@@ -191,11 +198,22 @@ def test_collect_polls_on_schedule_and_stops_cleanly(
     assert "Running job" not in log  # APScheduler's lines each tick are left out
 
 
+def test_collect_runs_without_building_a_flask_app_or_importing_flask(
+    engine: Engine, processes: Processes
+) -> None:
+    process = processes.start("plain")
+    beat = sa.select(sa.func.count()).select_from(Collector).where(Collector.name == "plain")
+    wait_for(lambda: scalar(engine, beat) == 1, 60, "the collector's heartbeat")
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0, processes.log("plain")
+    assert "web modules loaded: []" in processes.log("plain")
+
+
 def test_a_bad_setting_stops_collect_with_one_clear_line(
     processes: Processes,
 ) -> None:
     process = processes.start("bad", collector_timeout_s="fast")
-    assert process.wait(30) != 0  # the settings are checked when the app is made
+    assert process.wait(30) != 0  # the settings are checked before the collector starts
     assert "DIGICAMPUS_COLLECTOR_TIMEOUT_S must be a number, not 'fast'" in processes.log("bad")
 
 

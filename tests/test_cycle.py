@@ -25,16 +25,10 @@ from sqlalchemy.orm import Session
 
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult, CycleSettings
-from collectors.simulation import (
-    SimAgent,
-    SimDevice,
-    SimInterface,
-    SimUser,
-    SnmpSimulator,
-    UdpAgents,
-    loopback_endpoints,
-)
 from collectors.webhooks import WebhookNotifier
+from demo.simulation import SimAgent, SimUser, SnmpSimulator
+from demo.snmprec import SimDevice, SimInterface
+from demo.udp_agents import UdpAgents, loopback_endpoints
 from inventory.actor import Actor
 from inventory.choices import OutageCause, PollFailure, SnmpAuthProtocol, SnmpPrivProtocol
 from inventory.db import make_sessionmaker

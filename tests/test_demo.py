@@ -13,7 +13,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import demo, reference
+from demo import inventory as demo
+from demo.inventory import DemoInventory, DemoSchool
+from inventory import reference
 from inventory.actor import Actor
 from inventory.choices import (
     INTERACTIVE_DISPLAYS,
@@ -23,7 +25,6 @@ from inventory.choices import (
     SnmpVersion,
     WirelessCoverage,
 )
-from inventory.demo import DemoInventory, DemoSchool
 from inventory.models import (
     CampusNetwork,
     ChangeRecord,

@@ -25,22 +25,24 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-import api.cli
 import api.commands_collect
+import api.commands_web
 from api import create_app
 from collectors import ber
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult, CycleSettings
-from collectors.demo_agents import (
+from collectors.snmp_types import PollReply, SnmpCredentials, Target
+from demo import inventory as demo
+from demo.agents import (
     plan_demo_agents,
     port_speed,
     slower_speed,
     start_demo_agents,
 )
-from collectors.shared_simulation import SharedAgent, SharedSnmpSimulator
-from collectors.simulation import SYS_UPTIME, SimDevice, SimInterface, SimUser, loopback_endpoints
-from collectors.snmp_types import PollReply, SnmpCredentials, Target
-from inventory import demo
+from demo.shared_simulation import SharedAgent, SharedSnmpSimulator
+from demo.simulation import SimUser
+from demo.snmprec import SYS_UPTIME, SimDevice, SimInterface
+from demo.udp_agents import loopback_endpoints
 from inventory.actor import Actor
 from inventory.choices import (
     OutageCause,
@@ -379,7 +381,7 @@ def test_digicampus_demo_starts_and_stops_the_agents(
                     )
                 )
             )
-        monkeypatch.setattr(api.cli.demo_agents, "DEMO_NETWORK", block)
+        monkeypatch.setattr(api.commands_web.demo_agents, "DEMO_NETWORK", block)
         workdir = tmp_path / "instance" / "demo-agents"
         answered: list[bool] = []
 
@@ -410,7 +412,7 @@ def test_digicampus_demo_starts_and_stops_the_agents(
 
         # Nothing to simulate (or snmpsim cannot start): one line, and the demo serves anyway.
         monkeypatch.setattr(
-            api.cli.demo_agents, "DEMO_NETWORK", ipaddress.IPv4Network("127.1.0.0/16")
+            api.commands_web.demo_agents, "DEMO_NETWORK", ipaddress.IPv4Network("127.1.0.0/16")
         )
         again = app.test_cli_runner().invoke(args=["demo", "--port", "0", "--scale", "0.02"])
         assert again.exit_code == 0, again.output

@@ -14,7 +14,7 @@ import pytest
 from collectors.client import PysnmpClient
 from collectors.poller import PollJob, poll_many, poll_one
 from collectors.profiles import load_profile
-from collectors.simulation import loopback_endpoints
+from demo.udp_agents import loopback_endpoints
 from inventory.choices import PollFailure, SnmpAuthProtocol, SnmpPrivProtocol
 from inventory.monitoring.observations import DeviceObservation
 from tests.snmp_fixtures import (

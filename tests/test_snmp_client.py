@@ -15,8 +15,9 @@ import pytest
 from collectors import client as client_module
 from collectors.client import PysnmpClient
 from collectors.profiles import load_profile
-from collectors.simulation import SimAgent, SimUser, SnmpSimulator, loopback_endpoints
 from collectors.snmp_types import Failure, PollReply, SnmpCredentials, Target
+from demo.simulation import SimAgent, SimUser, SnmpSimulator
+from demo.udp_agents import loopback_endpoints
 from inventory.choices import PollFailure, SnmpAuthProtocol, SnmpPrivProtocol, SnmpVersion
 from inventory.services.credentials import PlainCredential
 from tests.snmp_fixtures import (

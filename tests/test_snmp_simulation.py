@@ -9,18 +9,9 @@ from pathlib import Path
 import pytest
 
 from collectors import ber
-from collectors.simulation import (
-    SimAgent,
-    SimDevice,
-    SimInterface,
-    SimUser,
-    SnmpSimulator,
-    UdpAgents,
-    ethernet_interfaces,
-    loopback_endpoints,
-    render_snmprec,
-    write_snmprec,
-)
+from demo.simulation import SimAgent, SimUser, SnmpSimulator
+from demo.snmprec import SimDevice, SimInterface, ethernet_interfaces, render_snmprec, write_snmprec
+from demo.udp_agents import UdpAgents, loopback_endpoints
 from inventory.choices import SnmpAuthProtocol, SnmpPrivProtocol
 from tests.snmp_fixtures import AUTH_KEY, Lab, lab_fixture  # noqa: F401  (the lab fixture)
 

@@ -1,6 +1,6 @@
 """Thousands of simulated SNMP agents in one snmpsim process with one SNMP engine.
 
-:class:`~collectors.simulation.SnmpSimulator` gives every agent an SNMP engine of its own:
+:class:`~demo.simulation.SnmpSimulator` gives every agent an SNMP engine of its own:
 right for tests that need distinct engine IDs, far too slow for the demo (3,000 engines take
 minutes to start and over a gigabyte). :class:`SharedSnmpSimulator` configures **one** engine
 listening on every endpoint and routes each request to the recording of the endpoint it
@@ -37,17 +37,8 @@ from pathlib import Path
 from types import TracebackType
 
 from collectors import ber
-from collectors.simulation import (
-    SNMPSIM_AUTH,
-    SNMPSIM_PRIV,
-    SYS_UPTIME,
-    SimDevice,
-    SimulatorError,
-    SimUser,
-    launch_snmpsim,
-    render_snmprec,
-    write_snmprec,
-)
+from demo.simulation import SNMPSIM_AUTH, SNMPSIM_PRIV, SimulatorError, SimUser, launch_snmpsim
+from demo.snmprec import SYS_UPTIME, SimDevice, render_snmprec, write_snmprec
 from inventory.choices import SnmpPrivProtocol
 
 # Runs snmpsim's responder with per-endpoint routing (see the module docstring).

@@ -1,7 +1,7 @@
 """Simulated SNMP agents for the demo inventory, so that ``digicampus demo`` polls live.
 
 Every pollable demo device (polling enabled, active, with a credential, managed on
-127.53.0.0/16) becomes an agent of one :class:`~collectors.shared_simulation.SharedSnmpSimulator`
+127.53.0.0/16) becomes an agent of one :class:`~demo.shared_simulation.SharedSnmpSimulator`
 answering with its credential: sysDescr and sysObjectID of its vendor, sysName its name, the
 interfaces its uplinks name at a port speed that carries the contract, and a few ordinary
 ports. Octet counters grow at a rate tied to the contract and sysUpTime advances, so the
@@ -33,9 +33,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from collectors.profiles import load_profile
-from collectors.shared_simulation import SharedAgent, SharedSnmpSimulator
-from collectors.simulation import IFX_ENTRY, SimDevice, SimInterface, SimUser
-from inventory import demo
+from demo import inventory as demo
+from demo.shared_simulation import SharedAgent, SharedSnmpSimulator
+from demo.simulation import SimUser
+from demo.snmprec import IFX_ENTRY, SimDevice, SimInterface
 from inventory.choices import SnmpPrivProtocol, SnmpVersion
 from inventory.models import Device, NetworkLink
 from inventory.secretbox import SecretBox
