@@ -244,6 +244,14 @@ def test_two_collectors_share_the_devices_and_one_dies(
     held = leased_by("first")
     assert held > 0
     wait_for(lambda: polled(engine) == len(ids), 90, "every device to be polled")
+    # A cycle's device count is written when the cycle finishes, after its last batch of
+    # states: under load that comes a moment after the last device shows as polled.
+    by_second = (
+        sa.select(sa.func.coalesce(sa.func.sum(PollCycle.devices), 0))
+        .where(PollCycle.collector == "second")
+        .where(PollCycle.finished_at.is_not(None))
+    )
+    wait_for(lambda: scalar(engine, by_second) >= held, 60, "the second's cycles to finish")
     with engine.connect() as conn:
         samples = dict(
             conn.execute(
