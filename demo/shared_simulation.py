@@ -27,17 +27,22 @@ recording while it runs (snmpsim re-reads a file whose mtime changed).
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import socket
 import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 from collectors import ber
-from demo.simulation import SNMPSIM_AUTH, SNMPSIM_PRIV, SimulatorError, SimUser, launch_snmpsim
+from demo.simulation import (
+    SNMPSIM_AUTH,
+    SNMPSIM_PRIV,
+    SimulatorError,
+    SimUser,
+    SnmpsimProcess,
+    launch_snmpsim,
+)
 from demo.snmprec import SYS_UPTIME, SimDevice, render_snmprec, write_snmprec
 from inventory.choices import SnmpPrivProtocol
 
@@ -130,7 +135,7 @@ def _check_community(community: str) -> None:
         raise ValueError(f"community {community!r} cannot name a recording directory")
 
 
-class SharedSnmpSimulator:
+class SharedSnmpSimulator(SnmpsimProcess):
     """One snmpsim engine answering as every agent given (see the module docstring).
 
     Use as a context manager, or call :meth:`start` and, always, :meth:`stop`.
@@ -285,34 +290,3 @@ class SharedSnmpSimulator:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) * 1024
         return None
-
-    def stop(self) -> None:
-        """Stop snmpsim (idempotent)."""
-        process, self.process = self.process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-    def remove_files(self) -> None:
-        """Delete the recordings, index cache, arguments and log (after :meth:`stop`)."""
-        for name in ("data", "cache"):
-            shutil.rmtree(self.workdir / name, ignore_errors=True)
-        for name in ("snmpsim.args", "snmpsim.log"):
-            (self.workdir / name).unlink(missing_ok=True)
-
-    def __enter__(self) -> SharedSnmpSimulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

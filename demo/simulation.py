@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from collectors import ber
 from demo.snmprec import SYS_UPTIME, SimDevice, write_snmprec
@@ -149,7 +150,49 @@ def launch_snmpsim(
         )
 
 
-class SnmpSimulator:
+class SnmpsimProcess:
+    """An snmpsim process working in ``workdir``: stopping it, removing its files, and use as
+    a context manager. Both simulators below are one; each says how it starts."""
+
+    workdir: Path
+    process: subprocess.Popen[bytes] | None
+
+    def start(self, timeout: float = 60.0) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Stop snmpsim (idempotent)."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def remove_files(self) -> None:
+        """Delete the recordings, index cache, arguments and log (after :meth:`stop`)."""
+        for name in ("data", "cache"):
+            shutil.rmtree(self.workdir / name, ignore_errors=True)
+        for name in ("snmpsim.args", "snmpsim.log"):
+            (self.workdir / name).unlink(missing_ok=True)
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class SnmpSimulator(SnmpsimProcess):
     """One snmpsim process answering as every agent given (see the module docstring).
 
     Use as a context manager, or call :meth:`start` and, always, :meth:`stop`.
@@ -246,34 +289,3 @@ class SnmpSimulator:
         """Make agent ``agent_index`` answer as ``device`` from its next request on."""
         self.agents[agent_index] = dataclasses.replace(self.agents[agent_index], device=device)
         write_snmprec(self.recording(agent_index), device)
-
-    def stop(self) -> None:
-        """Stop snmpsim (idempotent)."""
-        process, self.process = self.process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-    def remove_files(self) -> None:
-        """Delete the recordings, index cache and log (after :meth:`stop`)."""
-        for name in ("data", "cache"):
-            shutil.rmtree(self.workdir / name, ignore_errors=True)
-        for name in ("snmpsim.args", "snmpsim.log"):
-            (self.workdir / name).unlink(missing_ok=True)
-
-    def __enter__(self) -> SnmpSimulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
