@@ -10,8 +10,9 @@ from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
 from api.bootstrap import Runtime
+from inventory.unit_of_work import SessionUnitOfWork
 
-__all__ = ["Runtime", "init_app", "runtime", "session"]
+__all__ = ["Runtime", "init_app", "runtime", "session", "uow"]
 
 
 def init_app(app: Flask, rt: Runtime) -> None:
@@ -32,6 +33,12 @@ def session() -> Session:
         g.db_session = runtime().sessions()
     db: Session = g.db_session
     return db
+
+
+def uow() -> SessionUnitOfWork:
+    """A unit of work on the request's session, for a service to begin and end its transaction
+    in (views never commit)."""
+    return SessionUnitOfWork(session())
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -1,0 +1,63 @@
+"""One registry entry per entity: what the generic API resource (``api/crud.py``) and the
+generic create/edit form view (``dashboards/forms.py``) need to serve it.
+
+Adding a simple entity takes a model, a service (``inventory.services.entity.EntityService``)
+and one ``Entity`` here; no resource class, no form view. In the manner of NetBox's
+registry of models feeding ``generic.ObjectEditView``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import marshmallow as ma
+
+from inventory.models import Base
+from inventory.services.entity import EntityService
+
+
+@dataclass(frozen=True)
+class Docs:
+    """The operation summaries of the OpenAPI document (they were the methods' docstrings)."""
+
+    list_school: str = ""  # GET /schools/<code>/<name>
+    list_all: str = ""  # GET /<name>
+    create: str = ""
+    get: str = ""
+    update: str = ""
+    remove: str = ""
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """The create/edit page of an entity: its inputs in order, what a new one starts with and
+    where a select's choices come from (a field naming another entity)."""
+
+    fields: tuple[str, ...]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    # field -> name of the entity whose objects are its choices ("devices", "credentials")
+    references: Mapping[str, str] = field(default_factory=dict)
+    long_text: frozenset[str] = frozenset({"notes", "sys_descr"})
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One entity as the web layer serves it."""
+
+    name: str  # URL segment and blueprint name: "classrooms"
+    what: str  # one of them, in messages: "classroom"
+    description: str  # the API tag's description: "Classrooms (教室)"
+    model: type[Base]
+    service: EntityService[Any, Any, Any]
+    schema: type[ma.Schema]
+    page_schema: type[ma.Schema]
+    list_args: type[ma.Schema]
+    make_filter: Callable[..., Any]  # list arguments -> the service's filter
+    # The list under a school (/schools/<code>/<name>); None for a top-level entity.
+    school_list_args: type[ma.Schema] | None = None
+    key: Literal["id", "code"] = "id"
+    retire: Literal["archive", "delete"] = "archive"
+    docs: Docs = Docs()
+    form: FormSpec | None = None  # None: no page form
