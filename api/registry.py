@@ -46,7 +46,7 @@ class FormSpec:
 class Entity:
     """One entity as the web layer serves it."""
 
-    name: str  # URL segment and blueprint name: "classrooms"
+    name: str  # blueprint name (the API tag) and registry key: "classrooms"
     what: str  # one of them, in messages: "classroom"
     description: str  # the API tag's description: "Classrooms (教室)"
     model: type[Base]
@@ -61,3 +61,18 @@ class Entity:
     retire: Literal["archive", "delete"] = "archive"
     docs: Docs = Docs()
     form: FormSpec | None = None  # None: no page form
+    path: str = ""  # URL segment when it is not the name: "snmp-credentials"
+    # The URL variable naming one, which the OpenAPI document shows: "device_id".
+    url_key: str = ""
+    # What a change accepts when it is not the partial schema (a region: name and seat only).
+    update_schema: type[ma.Schema] | None = None
+
+    @property
+    def segment(self) -> str:
+        """The collection's URL segment: /api/v1/<segment>."""
+        return self.path or self.name
+
+    @property
+    def url_variable(self) -> str:
+        """The name of the URL variable that names one: ``code`` or ``<what>_id``."""
+        return self.url_key or ("code" if self.key == "code" else f"{self.what}_id")

@@ -165,3 +165,20 @@ def delete_campus_network(session: Session, actor: Actor, network_id: int) -> No
     actor.require_write()
     network = get_in_scope(session, actor, CampusNetwork, network_id, "campus network", write=True)
     delete_object(session, actor, network)
+
+
+# The web layer's handle on campus networks (api/entities.py); the parent is the school's code.
+# A state is deleted, never archived: an upgrade is a new state.
+from inventory.services.entity import EntityService, school_code  # noqa: E402
+
+SERVICE: EntityService[CampusNetwork, CampusNetworkFilter, int] = EntityService(
+    list_page=list_campus_networks,
+    get=get_campus_network,
+    add=lambda session, actor, school, data: create_campus_network(
+        session, actor, school_code(school), data
+    ),
+    change=update_campus_network,
+    retire=lambda session, actor, network_id, _on: delete_campus_network(
+        session, actor, network_id
+    ),
+)

@@ -269,3 +269,17 @@ class ClassroomImport:
     def flush(self) -> None:
         """Write what is still pending, with its change records."""
         self.inserts.flush()
+
+
+# The web layer's handle on classrooms (api/entities.py); the parent is the school's code.
+from inventory.services.entity import EntityService, school_code  # noqa: E402
+
+SERVICE: EntityService[Classroom, ClassroomFilter, int] = EntityService(
+    list_page=list_classrooms,
+    get=get_classroom,
+    add=lambda session, actor, school, data: create_classroom(
+        session, actor, school_code(school), data
+    ),
+    change=update_classroom,
+    retire=archive_classroom,
+)

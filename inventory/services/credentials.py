@@ -279,3 +279,25 @@ def delete_credential(session: Session, actor: Actor, credential_id: int) -> Non
             "move them to another credential first"
         )
     delete_object(session, actor, credential)
+
+
+# The web layer's handle on credential profiles (api/entities.py). The secret box belongs to
+# the running app, so it is asked for at each write; profiles have no list filter.
+from collections.abc import Callable  # noqa: E402
+
+from inventory.services.entity import EntityService  # noqa: E402
+
+
+def service(box: Callable[[], SecretBox]) -> EntityService[SnmpCredential, None, int]:
+    """The use cases of credential profiles, sealing secrets with ``box()``."""
+    return EntityService(
+        list_page=lambda session, actor, _flt, page: list_credentials(session, actor, page),
+        get=get_credential,
+        add=lambda session, actor, _parent, data: create_credential(session, actor, box(), data),
+        change=lambda session, actor, credential_id, changes: update_credential(
+            session, actor, box(), credential_id, changes
+        ),
+        retire=lambda session, actor, credential_id, _on: delete_credential(
+            session, actor, credential_id
+        ),
+    )

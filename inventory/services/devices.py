@@ -177,3 +177,17 @@ def delete_device(session: Session, actor: Actor, device_id: int) -> None:
         change_object(session, actor, link, {"device_id": None, "interface_name": None})
         session.expire(link, ["device"])
     delete_object(session, actor, device)
+
+
+# The web layer's handle on devices (api/entities.py); the parent is the school's code.
+from inventory.services.entity import EntityService, school_code  # noqa: E402
+
+SERVICE: EntityService[Device, DeviceFilter, int] = EntityService(
+    list_page=list_devices,
+    get=get_device,
+    add=lambda session, actor, school, data: create_device(
+        session, actor, school_code(school), data
+    ),
+    change=update_device,
+    retire=lambda session, actor, device_id, _on: delete_device(session, actor, device_id),
+)

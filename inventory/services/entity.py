@@ -63,3 +63,10 @@ class EntityService(Generic[M, F, K]):
             obj = self.retire(uow.session, actor, key, on)
             uow.commit()
             return obj
+
+
+def school_code(parent: str | None) -> str:
+    """The school a child entity (classroom, uplink, device...) is created under."""
+    if parent is None:
+        raise TypeError("a school's child is created under a school code")
+    return parent

@@ -200,3 +200,15 @@ def archive_link(
     link = get_in_scope(session, actor, NetworkLink, link_id, "network link", write=True)
     archive_object(session, actor, link, "commissioned_on", "decommissioned_on", on)
     return link
+
+
+# The web layer's handle on uplinks (api/entities.py); the parent is the school's code.
+from inventory.services.entity import EntityService, school_code  # noqa: E402
+
+SERVICE: EntityService[NetworkLink, LinkFilter, int] = EntityService(
+    list_page=list_links,
+    get=get_link,
+    add=lambda session, actor, school, data: create_link(session, actor, school_code(school), data),
+    change=update_link,
+    retire=archive_link,
+)

@@ -130,3 +130,16 @@ def get_school_type(session: Session, actor: Actor, code: str) -> SchoolType:
     if school_type is None:
         raise NotFound(f"no school type with code {code!r}")
     return school_type
+
+
+# The web layer's handle on regions (api/entities.py); their list filter is the keyword
+# arguments of list_regions, and a region is deleted, never archived.
+from inventory.services.entity import EntityService  # noqa: E402
+
+SERVICE: EntityService[Region, Mapping[str, Any], str] = EntityService(
+    list_page=lambda session, actor, flt, page: list_regions(session, actor, page, **flt),
+    get=get_region,
+    add=lambda session, actor, _parent, data: create_region(session, actor, data),
+    change=update_region,
+    retire=lambda session, actor, code, _on: delete_region(session, actor, code),
+)

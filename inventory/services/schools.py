@@ -143,3 +143,15 @@ def archive_school(
     school = school_by_code(session, actor, code, write=True)
     archive_object(session, actor, school, "opened_on", "closed_on", closed_on)
     return school
+
+
+# The web layer's handle on schools (api/entities.py); a school has no parent.
+from inventory.services.entity import EntityService  # noqa: E402
+
+SERVICE: EntityService[School, SchoolFilter, str] = EntityService(
+    list_page=list_schools,
+    get=get_school,
+    add=lambda session, actor, _parent, data: create_school(session, actor, data),
+    change=update_school,
+    retire=archive_school,
+)
