@@ -53,7 +53,6 @@ class Widget:
     value: Any = ""
     choices: Choices = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    max_length: int | None = None
 
 
 @dataclass
@@ -99,9 +98,7 @@ def widgets_for(
             [(m.value, label(m)) for m in f.enum] if isinstance(f, fields.Enum) else []
         )
         value = _shown(values.get(name), f)
-        kind = _kind(f, name, spec)
-        max_length = getattr(f, "max_length", None)
-        out.append(Widget(name, kind, bool(f.required), value, options, max_length=max_length))
+        out.append(Widget(name, _kind(f, name, spec), bool(f.required), value, options))
     return out
 
 
@@ -164,12 +161,6 @@ def _options(ref: str, school: str | None) -> Choices:
     found = entity.service.list_page(session, actor, flt, ALL).items
     named = NAMED.get(ref, lambda o: str(o.name))
     return [("", "—"), *((str(getattr(o, entity.key)), named(o)) for o in found)]
-
-
-def _localised(messages: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    if language() == "en":
-        return {k: list(v) for k, v in messages.items()}
-    return {k: [message_zh(m) for m in v] for k, v in messages.items()}
 
 
 def _no_viewers() -> None:
@@ -248,15 +239,23 @@ def edit(entity: str, key: int | str | None = None, parent: str | None = None) -
             status = STATUS_OF.get(type(exc), 422)  # as the API answers it (409, 403, ...)
             errors = {k: list(v) for k, v in exc.fields.items()}
             message = None if exc.fields else exc.message
-    errors = _localised(errors)
+    _show_errors(page, typed, errors, message)
+    return render("dash/form.html", status, form=page)
+
+
+def _show_errors(
+    page: FormPage, typed: Mapping[str, Any], errors: dict[str, list[str]], message: str | None
+) -> None:
+    """Fill the form back with what was typed and each field's messages in the page's
+    language; a message of no field of the form goes above it."""
+    shown = message_zh if language() == "zh" else str
+    errors = {k: [shown(m) for m in v] for k, v in errors.items()}
     for w in page.widgets:
         w.value = typed.get(w.name, w.value)
         w.errors = errors.pop(w.name, [])
-    if message and language() == "zh":
-        message = message_zh(message)
+    message = shown(message) if message else None
     leftover = [m for v in errors.values() for m in v]
     page.message = "; ".join([m for m in [message, *leftover] if m]) or None
-    return render("dash/form.html", status, form=page)
 
 
 for _e in ENTITIES:
