@@ -9,39 +9,21 @@ from flask import Flask
 import dashboards
 from api import (
     auth,
-    changes,
-    classrooms,
     commands_web,
     config,
-    coverage,
-    credentials,
-    devices,
     docs,
     edge,
     errors,
     health,
-    imports,
-    links,
     metrics,
-    monitoring,
-    networks,
-    plans,
-    regions,
-    reports,
     request_log,
+    resources,
     runtime,
-    schools,
     security,
     spec,
-    standards,
-    users,
 )
 from api.bootstrap import bootstrap
 from api.instance import instance_dir
-
-RESOURCES = (regions, schools, networks, links, devices, credentials, classrooms, changes, users)
-RESOURCES += (imports, monitoring)  # apart, as the line above is full
-RESOURCES += (standards, coverage, plans, reports)  # coverage (issue 4)
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, production: bool = False) -> Flask:
@@ -60,9 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, production: bool = 
     edge.init_app(app)  # before auth and every view: input nothing downstream can handle
     auth.init_app(app)
     commands_web.init_app(app)
-    api = spec.make_api(app)
-    for resource in RESOURCES:
-        resource.init_app(api)
+    resources.register(spec.make_api(app))
     docs.init_app(app)
     security.init_app(app)
     dashboards.init_app(app)
