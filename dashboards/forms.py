@@ -1,27 +1,26 @@
-"""Forms for IT staff: create and edit schools, campus networks, uplinks, devices and
-classrooms. A form is read through the API's own schema and saved by the API's own service,
-so it meets the same rules with the same messages, shown next to each field; on an error the
-form comes back with what was typed. Viewers get no forms."""
+"""Create and edit pages for IT staff: one generic view serves every entity of the registry
+(``api.registry.Entity``) that has a ``FormSpec``, in the manner of NetBox's
+``generic.ObjectEditView``. A form is read through the API's own schema and saved by the
+entity's own service in its own unit of work, so it meets the same rules with the same
+messages, shown next to each field; on an error the form comes back with what was typed.
+Viewers get no forms."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 import marshmallow as ma
-import sqlalchemy as sa
 from flask import Blueprint, redirect, request, url_for
 from marshmallow import fields
 
 from api import runtime
-from api.classrooms.schemas import ClassroomSchema
-from api.devices.schemas import DeviceSchema
+from api.entities import ENTITIES, by_name
 from api.errors import STATUS_OF
-from api.links.schemas import LinkSchema
-from api.networks.schemas import CampusNetworkSchema
-from api.schools.schemas import SchoolSchema
+from api.registry import FormSpec
 from dashboards import common
 from dashboards.auth import login_required, render
 from dashboards.i18n import label, lang_query, language, region_name
@@ -29,24 +28,19 @@ from dashboards.texts import message_zh
 from inventory import scope
 from inventory.choices import RegionLevel, UserRole
 from inventory.errors import DomainError, NotFound
-from inventory.models import Region
-from inventory.services import (
-    campus_networks,
-    classrooms,
-    credentials,
-    devices,
-    links,
-    regions,
-    schools,
-)
+from inventory.models import School
+from inventory.services import regions, schools
 from inventory.services.common import PageRequest
-from inventory.services.devices import DeviceFilter
 
 bp = Blueprint("forms", __name__, template_folder="templates")
 
 ALL = PageRequest(1, 1000)
 INTEGER = re.compile(r"^-?[0-9]+$")
-LONG_TEXT = {"notes", "sys_descr"}
+Choices = list[tuple[str, str]]
+
+# How an object of a referenced entity is named in a drop-down; by default by its name alone
+# (a credential profile: a page never carries a community or a key).
+NAMED: dict[str, Callable[[Any], str]] = {"devices": lambda d: f"{d.name} ({d.mgmt_address})"}
 
 
 @dataclass
@@ -57,14 +51,13 @@ class Widget:
     kind: str  # text, number, date, select, checkbox, textarea
     required: bool
     value: Any = ""
-    choices: list[tuple[str, str]] = field(default_factory=list)
+    choices: Choices = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    max_length: int | None = None
 
 
 @dataclass
 class FormPage:
-    """A form: its fields, the schema that reads it and where it posts."""
+    """A form: its title's text key, its inputs, where it posts and where "back" leads."""
 
     title: str
     widgets: list[Widget]
@@ -73,60 +66,39 @@ class FormPage:
     message: str | None = None
 
 
-def _kind(f: fields.Field) -> str:
+def _kind(f: fields.Field[Any], name: str, spec: FormSpec) -> str:
+    if name in spec.long_text:
+        return "textarea"
+    if name in spec.references or isinstance(f, fields.Enum):
+        return "select"
     if isinstance(f, fields.Boolean):
         return "checkbox"
-    if isinstance(f, fields.Enum):
-        return "select"
     if isinstance(f, fields.Date):
         return "date"
-    if isinstance(f, fields.Integer | fields.Float):
-        return "number"
-    return "text"
+    return "number" if isinstance(f, fields.Integer | fields.Float) else "text"
 
 
-def _enum_choices(f: fields.Enum) -> list[tuple[str, str]]:
-    """The field's choice set, as (value, label) in the page's language."""
-    return [(member.value, label(member)) for member in f.enum]
+def _shown(value: Any, f: fields.Field[Any]) -> Any:
+    if value is None or f.load_only:  # a write-only field (a secret) is never shown
+        return ""
+    if isinstance(value, Enum):
+        return value.value
+    return bool(value) if isinstance(f, fields.Boolean) else str(value)
 
 
 def widgets_for(
-    schema: ma.Schema,
-    names: Sequence[str],
-    values: Mapping[str, Any],
-    choices: Mapping[str, list[tuple[str, str]]],
+    schema: ma.Schema, spec: FormSpec, values: Mapping[str, Any], choices: Mapping[str, Choices]
 ) -> list[Widget]:
-    """The inputs of ``names`` (fields of ``schema``), filled with ``values``."""
+    """The inputs of the form's fields, filled with ``values``; an enum's choices are its
+    choice set's labels in the page's language."""
     out = []
-    for name in names:
+    for name in spec.fields:
         f = schema.fields[name]
-        kind = _kind(f)
-        if name in choices:
-            kind = "select"
-        if name in LONG_TEXT:
-            kind = "textarea"
-        options = list(
-            choices.get(name) or (_enum_choices(f) if isinstance(f, fields.Enum) else [])
+        options = choices.get(name) or (
+            [(m.value, label(m)) for m in f.enum] if isinstance(f, fields.Enum) else []
         )
-        value = values.get(name, "")
-        if value is None:
-            value = ""
-        elif hasattr(value, "value"):
-            value = value.value
-        elif kind == "checkbox":
-            value = bool(value)
-        else:
-            value = str(value)
-        out.append(
-            Widget(
-                name,
-                kind,
-                bool(f.required),
-                value,
-                options,
-                max_length=getattr(f, "max_length", None),
-            )
-        )
+        value = _shown(values.get(name), f)
+        out.append(Widget(name, _kind(f, name, spec), bool(f.required), value, options))
     return out
 
 
@@ -139,22 +111,20 @@ def read_form(
     body: dict[str, Any] = {}
     for name in names:
         f = schema.fields[name]
-        kind = _kind(f)
-        if kind == "checkbox":
+        if isinstance(f, fields.Boolean):
             typed[name] = body[name] = request.form.get(name) == "on"
             continue
-        text = request.form.get(name, "")
-        typed[name] = text
-        if isinstance(f, fields.String) and not isinstance(f, fields.Enum):
+        text = typed[name] = request.form.get(name, "")
+        if partial and f.load_only and not text:
+            continue  # a secret left blank on edit stays as it is
+        if isinstance(f, fields.String):
             body[name] = text
         elif text.strip() == "":
-            if f.allow_none:
+            if f.allow_none or partial:  # blanking a required field on edit: the API says null
                 body[name] = None
-            elif partial:
-                body[name] = None  # blanking a required field on edit: the API says "null"
-        elif kind == "number" and isinstance(f, fields.Integer):
+        elif isinstance(f, fields.Integer):
             body[name] = int(text) if INTEGER.match(text.strip()) else text
-        elif kind == "number":
+        elif isinstance(f, fields.Float):
             try:
                 body[name] = float(text)
             except ValueError:
@@ -162,60 +132,35 @@ def read_form(
         else:
             body[name] = text.strip()
     try:
-        data = schema.load(body, partial=partial)
+        return schema.load(body, partial=partial), {}, typed
     except ma.ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return (
-            {},
-            {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()},
-            typed,
-        )
-    return data, {}, typed
+        listed = {
+            k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in messages.items()
+        }
+        return {}, listed, typed
 
 
-def _localised(messages: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    if language() == "en":
-        return {k: list(v) for k, v in messages.items()}
-    return {k: [message_zh(m) for m in v] for k, v in messages.items()}
-
-
-def handle(
-    page: FormPage,
-    schema: ma.Schema,
-    names: Sequence[str],
-    save: Callable[[dict[str, Any]], str],
-    *,
-    partial: bool,
-) -> Any:
-    """Show the form (GET) or read, validate and save it (POST); ``save`` returns where to
-    go next. A domain error rolls back and shows its messages beside the fields."""
-    if request.method == "GET":
-        return render("dash/form.html", form=page)
-    data, errors, typed = read_form(schema, names, partial=partial)
-    message, status = None, 422
-    if not errors:
-        session = runtime.session()
-        try:
-            target = save(data)
-            session.commit()
-            return redirect(target)
-        except DomainError as exc:
-            session.rollback()
-            if isinstance(exc, NotFound) and not exc.fields:
-                raise common.PageError(404) from None
-            # The status the API gives the same error (409 duplicate, 403 not allowed, ...).
-            status = STATUS_OF.get(type(exc), 422)
-            errors = dict(exc.fields)
-            message = exc.message if not exc.fields else None
-    errors = _localised(errors)
-    for w in page.widgets:
-        w.value = typed.get(w.name, w.value)
-        w.errors = errors.pop(w.name, [])
-    leftover = [m for v in errors.values() for m in v]
-    if message and language() == "zh":
-        message = message_zh(message)
-    page.message = "; ".join([m for m in [message, *leftover] if m]) or None
-    return render("dash/form.html", status, form=page)
+def _options(ref: str, school: str | None) -> Choices:
+    """What a reference may name: the objects of the entity ``ref``, listed by its service (a
+    school's own where they belong to one), or a reference list of its own."""
+    session, actor = runtime.session(), common.actor()
+    if ref == "school_types":
+        en = language() == "en"
+        types = regions.list_school_types(session, actor)
+        return [("", "—"), *((t.code, f"{t.code} {t.name_en if en else t.name_zh}") for t in types)]
+    if ref == "counties":  # where a school may be placed: the counties of the actor's region
+        entity = by_name("regions")
+        found = entity.service.list_page(
+            session, actor, entity.make_filter(level=RegionLevel.COUNTY), ALL
+        ).items
+        writable = [r for r in found if scope.region_allowed(session, actor, r.code)]
+        return [("", "—"), *((r.code, f"{r.code} {region_name(r)}") for r in writable)]
+    entity = by_name(ref)
+    flt = entity.make_filter(**({"school": school} if school and entity.school_list_args else {}))
+    found = entity.service.list_page(session, actor, flt, ALL).items
+    named = NAMED.get(ref, lambda o: str(o.name))
+    return [("", "—"), *((str(getattr(o, entity.key)), named(o)) for o in found)]
 
 
 def _no_viewers() -> None:
@@ -223,351 +168,105 @@ def _no_viewers() -> None:
         raise common.PageError(403)
 
 
-def _school_page(code: str) -> str:
-    return url_for("school_page.school", code=code, **lang_query())
-
-
-def _writable_school(code: str) -> Any:
+def _writable(code: str) -> School:
+    """The school, if the actor may change it: 404 unless visible, 403 unless writable."""
     _no_viewers()
     session, actor = runtime.session(), common.actor()
-    school = common.or_404(schools.get_school, session, actor, code)
+    school: School = common.or_404(schools.get_school, session, actor, code)
     if not scope.school_allowed(session, actor, school.id, write=True):
         raise common.PageError(403)
     return school
 
 
-# --- schools ---------------------------------------------------------------------------
-
-SCHOOL_FIELDS = (
-    "code",
-    "name",
-    "name_en",
-    "type_code",
-    "region_code",
-    "address",
-    "latitude",
-    "longitude",
-    "students",
-    "teachers",
-    "ordinary_classrooms",
-    "opened_on",
-)
+def _school_of(obj: Any) -> School | None:
+    return obj if isinstance(obj, School) else getattr(obj, "school", None)
 
 
-def _school_choices() -> dict[str, list[tuple[str, str]]]:
-    session, actor = runtime.session(), common.actor()
-    types = [
-        (t.code, f"{t.code} {t.name_en if language() == 'en' else t.name_zh}")
-        for t in regions.list_school_types(session, actor)
-    ]
-    counties = [
-        r
-        for r in session.scalars(
-            sa.select(Region).where(Region.level == RegionLevel.COUNTY).order_by(Region.code)
-        )
-        if scope.region_allowed(session, actor, r.code)
-    ]
-    return {
-        "type_code": [("", "—"), *types],
-        "region_code": [("", "—"), *((r.code, f"{r.code} {region_name(r)}") for r in counties)],
+def _url(endpoint: str, **values: Any) -> str:
+    args: dict[str, Any] = {**values, **lang_query()}
+    return url_for(endpoint, **args)
+
+
+def _page_of(obj: Any) -> str:
+    """Where a saved object is seen: its school's page (a school's own)."""
+    school = _school_of(obj)
+    return _url("school_page.school", code=school.code) if school else _url("account.home")
+
+
+@login_required
+def edit(entity: str, key: int | str | None = None, parent: str | None = None) -> Any:
+    """Register one (of the school ``parent``, or a school) or change the one named ``key``:
+    show the form (GET) or read, validate and save it (POST). A domain error, its transaction
+    already rolled back by the service's unit of work, is shown with the API's status and its
+    messages beside the fields."""
+    e = by_name(entity)
+    assert e.form is not None and request.endpoint and request.view_args is not None
+    session, actor, schema, spec = runtime.session(), common.actor(), e.schema(), e.form
+    _no_viewers()
+    obj, school, values = None, None, spec.defaults
+    if key is not None:
+        obj = common.or_404(e.service.get, session, actor, key)
+        owner = _school_of(obj)
+        school = _writable(owner.code) if owner else None
+        values = {name: getattr(obj, name, None) for name in spec.fields}
+    elif parent is not None:
+        school = _writable(parent)
+    elif actor.role not in (UserRole.ADMIN, UserRole.REGION_ADMIN):
+        raise common.PageError(403)  # a school is registered by those whose scope is a region
+    refs = {
+        name: _options(ref, school.code if school else None)
+        for name, ref in spec.references.items()
     }
-
-
-@bp.route("/forms/schools/new", methods=["GET", "POST"])
-@login_required
-def school_new() -> Any:
-    """Register a school."""
-    _no_viewers()
-    if common.actor().role not in (UserRole.ADMIN, UserRole.REGION_ADMIN):
-        raise common.PageError(403)
-    schema = SchoolSchema()
     page = FormPage(
-        "new_school",
-        widgets_for(schema, SCHOOL_FIELDS, {}, _school_choices()),
-        url_for("forms.school_new", **lang_query()),
-        url_for("overview.overview", **lang_query()),
+        f"{'edit' if obj else 'new'}_{e.name}",
+        widgets_for(schema, spec, values, refs),
+        _url(request.endpoint, **request.view_args),
+        _page_of(obj or school) if obj or school else _url("overview.overview"),
     )
-
-    def save(data: dict[str, Any]) -> str:
-        school = schools.create_school(runtime.session(), common.actor(), data)
-        return _school_page(school.code)
-
-    return handle(page, schema, SCHOOL_FIELDS, save, partial=False)
-
-
-@bp.route("/schools/<code>/edit", methods=["GET", "POST"])
-@login_required
-def school_edit(code: str) -> Any:
-    """Change a school's registration."""
-    school = _writable_school(code)
-    schema = SchoolSchema()
-    values = {name: getattr(school, name) for name in SCHOOL_FIELDS}
-    page = FormPage(
-        "edit_school",
-        widgets_for(schema, SCHOOL_FIELDS, values, _school_choices()),
-        url_for("forms.school_edit", code=code, **lang_query()),
-        _school_page(code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        changed = {k: v for k, v in data.items() if getattr(school, k) != v}
-        updated = schools.update_school(runtime.session(), common.actor(), code, changed)
-        return _school_page(updated.code)
-
-    return handle(page, schema, SCHOOL_FIELDS, save, partial=True)
+    if request.method == "GET":
+        return render("dash/form.html", form=page)
+    data, errors, typed = read_form(schema, spec.fields, partial=obj is not None)
+    message, status = None, 422
+    if not errors:
+        try:
+            if key is None:
+                return redirect(_page_of(e.service.create(runtime.uow(), actor, parent, data)))
+            changed = {k: v for k, v in data.items() if values[k] != v}  # only what changed
+            return redirect(_page_of(e.service.update(runtime.uow(), actor, key, changed)))
+        except DomainError as exc:
+            if isinstance(exc, NotFound) and not exc.fields:
+                raise common.PageError(404) from None
+            status = STATUS_OF.get(type(exc), 422)  # as the API answers it (409, 403, ...)
+            errors = {k: list(v) for k, v in exc.fields.items()}
+            message = None if exc.fields else exc.message
+    _show_errors(page, typed, errors, message)
+    return render("dash/form.html", status, form=page)
 
 
-# --- campus networks -------------------------------------------------------------------
-
-NETWORK_FIELDS = ("architecture", "backbone_mbps", "wireless_coverage", "commissioned_on", "notes")
-
-
-@bp.route("/schools/<code>/campus-networks/new", methods=["GET", "POST"])
-@login_required
-def network_new(code: str) -> Any:
-    """Register a new state of the school's campus network."""
-    school = _writable_school(code)
-    schema = CampusNetworkSchema()
-    page = FormPage(
-        "new_network",
-        widgets_for(schema, NETWORK_FIELDS, {}, {}),
-        url_for("forms.network_new", code=code, **lang_query()),
-        _school_page(school.code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        campus_networks.create_campus_network(runtime.session(), common.actor(), code, data)
-        return _school_page(code)
-
-    return handle(page, schema, NETWORK_FIELDS, save, partial=False)
+def _show_errors(
+    page: FormPage, typed: Mapping[str, Any], errors: dict[str, list[str]], message: str | None
+) -> None:
+    """Fill the form back with what was typed and each field's messages in the page's
+    language; a message of no field of the form goes above it."""
+    shown = message_zh if language() == "zh" else str
+    errors = {k: [shown(m) for m in v] for k, v in errors.items()}
+    for w in page.widgets:
+        w.value = typed.get(w.name, w.value)
+        w.errors = errors.pop(w.name, [])
+    message = shown(message) if message else None
+    leftover = [m for v in errors.values() for m in v]
+    page.message = "; ".join([m for m in [message, *leftover] if m]) or None
 
 
-@bp.route("/campus-networks/<int:network_id>/edit", methods=["GET", "POST"])
-@login_required
-def network_edit(network_id: int) -> Any:
-    """Correct a state of a campus network."""
-    _no_viewers()
-    session, actor = runtime.session(), common.actor()
-    network = common.or_404(campus_networks.get_campus_network, session, actor, network_id)
-    code = _writable_school(network.school.code).code
-    schema = CampusNetworkSchema()
-    page = FormPage(
-        "edit_network",
-        widgets_for(schema, NETWORK_FIELDS, {n: getattr(network, n) for n in NETWORK_FIELDS}, {}),
-        url_for("forms.network_edit", network_id=network_id, **lang_query()),
-        _school_page(code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        campus_networks.update_campus_network(runtime.session(), common.actor(), network_id, data)
-        return _school_page(code)
-
-    return handle(page, schema, NETWORK_FIELDS, save, partial=True)
-
-
-# --- uplinks ---------------------------------------------------------------------------
-
-LINK_FIELDS = (
-    "kind",
-    "carrier",
-    "medium",
-    "down_mbps",
-    "up_mbps",
-    "circuit_id",
-    "commissioned_on",
-    "decommissioned_on",
-    "device_id",
-    "interface_name",
-    "notes",
-)
-
-
-def _device_choices(code: str) -> list[tuple[str, str]]:
-    found = devices.list_devices(runtime.session(), common.actor(), DeviceFilter(school=code), ALL)
-    return [("", "—"), *((str(d.id), f"{d.name} ({d.mgmt_address})") for d in found.items)]
-
-
-def _link_choices(code: str) -> dict[str, list[tuple[str, str]]]:
-    carrier = _enum_choices(LinkSchema().fields["carrier"])  # type: ignore[arg-type]
-    return {"device_id": _device_choices(code), "carrier": [("", "—"), *carrier]}
-
-
-@bp.route("/schools/<code>/links/new", methods=["GET", "POST"])
-@login_required
-def link_new(code: str) -> Any:
-    """Register an uplink of the school."""
-    _writable_school(code)
-    schema = LinkSchema()
-    page = FormPage(
-        "new_link",
-        widgets_for(schema, LINK_FIELDS, {}, _link_choices(code)),
-        url_for("forms.link_new", code=code, **lang_query()),
-        _school_page(code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        links.create_link(runtime.session(), common.actor(), code, data)
-        return _school_page(code)
-
-    return handle(page, schema, LINK_FIELDS, save, partial=False)
-
-
-@bp.route("/links/<int:link_id>/edit", methods=["GET", "POST"])
-@login_required
-def link_edit(link_id: int) -> Any:
-    """Change an uplink."""
-    _no_viewers()
-    link = common.or_404(links.get_link, runtime.session(), common.actor(), link_id)
-    code = _writable_school(link.school.code).code
-    schema = LinkSchema()
-    page = FormPage(
-        "edit_link",
-        widgets_for(
-            schema, LINK_FIELDS, {n: getattr(link, n) for n in LINK_FIELDS}, _link_choices(code)
-        ),
-        url_for("forms.link_edit", link_id=link_id, **lang_query()),
-        _school_page(code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        links.update_link(runtime.session(), common.actor(), link_id, data)
-        return _school_page(code)
-
-    return handle(page, schema, LINK_FIELDS, save, partial=True)
-
-
-# --- devices ---------------------------------------------------------------------------
-
-DEVICE_FIELDS = (
-    "name",
-    "role",
-    "status",
-    "mgmt_address",
-    "snmp_port",
-    "credential_id",
-    "polling_enabled",
-    "poll_interval_s",
-    "vendor",
-    "model",
-    "serial",
-    "notes",
-)
-
-
-def _credential_choices() -> dict[str, list[tuple[str, str]]]:
-    found = credentials.list_credentials(runtime.session(), common.actor(), ALL)
-    # Profiles by name only: a page never carries a community or a key.
-    return {"credential_id": [("", "—"), *((str(c.id), c.name) for c in found.items)]}
-
-
-@bp.route("/schools/<code>/devices/new", methods=["GET", "POST"])
-@login_required
-def device_new(code: str) -> Any:
-    """Register a network device of the school."""
-    _writable_school(code)
-    schema = DeviceSchema()
-    page = FormPage(
-        "new_device",
-        widgets_for(
-            schema,
-            DEVICE_FIELDS,
-            {"snmp_port": 161, "polling_enabled": True},
-            _credential_choices(),
-        ),
-        url_for("forms.device_new", code=code, **lang_query()),
-        _school_page(code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        devices.create_device(runtime.session(), common.actor(), code, data)
-        return _school_page(code)
-
-    return handle(page, schema, DEVICE_FIELDS, save, partial=False)
-
-
-@bp.route("/devices/<int:device_id>/edit", methods=["GET", "POST"])
-@login_required
-def device_edit(device_id: int) -> Any:
-    """Change a network device."""
-    _no_viewers()
-    device = common.or_404(devices.get_device, runtime.session(), common.actor(), device_id)
-    code = _writable_school(device.school.code).code
-    schema = DeviceSchema()
-    page = FormPage(
-        "edit_device",
-        widgets_for(
-            schema,
-            DEVICE_FIELDS,
-            {n: getattr(device, n) for n in DEVICE_FIELDS},
-            _credential_choices(),
-        ),
-        url_for("forms.device_edit", device_id=device_id, **lang_query()),
-        _school_page(code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        devices.update_device(runtime.session(), common.actor(), device_id, data)
-        return _school_page(code)
-
-    return handle(page, schema, DEVICE_FIELDS, save, partial=True)
-
-
-# --- classrooms ------------------------------------------------------------------------
-
-CLASSROOM_FIELDS = (
-    "room_code",
-    "building",
-    "floor",
-    "kind",
-    "display",
-    "has_teacher_terminal",
-    "has_visualiser",
-    "has_audio",
-    "has_recording",
-    "wired_mbps",
-    "wireless_mbps",
-    "commissioned_on",
-    "notes",
-)
-
-
-@bp.route("/schools/<code>/classrooms/new", methods=["GET", "POST"])
-@login_required
-def classroom_new(code: str) -> Any:
-    """Register a classroom with its equipment checklist."""
-    _writable_school(code)
-    schema = ClassroomSchema()
-    page = FormPage(
-        "new_classroom",
-        widgets_for(schema, CLASSROOM_FIELDS, {"kind": "ordinary", "display": "none"}, {}),
-        url_for("forms.classroom_new", code=code, **lang_query()),
-        _school_page(code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        classrooms.create_classroom(runtime.session(), common.actor(), code, data)
-        return _school_page(code)
-
-    return handle(page, schema, CLASSROOM_FIELDS, save, partial=False)
-
-
-@bp.route("/classrooms/<int:classroom_id>/edit", methods=["GET", "POST"])
-@login_required
-def classroom_edit(classroom_id: int) -> Any:
-    """Change a classroom and its equipment."""
-    _no_viewers()
-    room = common.or_404(classrooms.get_classroom, runtime.session(), common.actor(), classroom_id)
-    code = _writable_school(room.school.code).code
-    schema = ClassroomSchema()
-    page = FormPage(
-        "edit_classroom",
-        widgets_for(schema, CLASSROOM_FIELDS, {n: getattr(room, n) for n in CLASSROOM_FIELDS}, {}),
-        url_for("forms.classroom_edit", classroom_id=classroom_id, **lang_query()),
-        _school_page(code),
-    )
-
-    def save(data: dict[str, Any]) -> str:
-        classrooms.update_classroom(runtime.session(), common.actor(), classroom_id, data)
-        return _school_page(code)
-
-    return handle(page, schema, CLASSROOM_FIELDS, save, partial=True)
+for _e in ENTITIES:
+    if _e.form is not None:
+        _new = (
+            f"/schools/<parent>/{_e.segment}/new"
+            if _e.school_list_args
+            else f"/forms/{_e.segment}/new"
+        )
+        _key = "<int:key>" if _e.key == "id" else "<key>"
+        for _path, _endpoint in ((_new, "new"), (f"/{_e.segment}/{_key}/edit", "edit")):
+            bp.add_url_rule(
+                _path, _endpoint, edit, defaults={"entity": _e.name}, methods=["GET", "POST"]
+            )
