@@ -96,7 +96,7 @@ def main() -> int:
     )
     bin_dir = Path(sys.executable).parent
     log = (work / "gunicorn.log").open("wb")
-    serve = [str(bin_dir / "gunicorn"), "-c", "python:api.gunicorn_conf", "--workers", "2"]
+    serve = [str(bin_dir / "gunicorn"), "-c", "python:web.gunicorn_conf", "--workers", "2"]
     server = subprocess.Popen(
         [*serve, "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,

@@ -1,6 +1,6 @@
 """The composition root: one settings object in, the process's long-lived parts out.
 
-Framework-free on purpose (layer contract in .importlinter): the web app (``api.create_app``),
+Framework-free on purpose (layer contract in .importlinter): the web app (``web.create_app``),
 the commands and the collector process (``digicampus collect``, which builds no Flask app)
 all start here, so they share one database setup, one secret box and one set of checks.
 """

@@ -1,7 +1,7 @@
 """The ``digicampus`` command's front door, and ``digicampus collect``; imports no Flask.
 
 The collector process is built by the composition root (api/bootstrap.py) from the settings
-alone. Every other command needs the web app: its module (api/commands_web.py) is imported
+alone. Every other command needs the web app: its module (web/commands.py) is imported
 only when one of them is asked for, so ``collect`` never loads Flask and ``--help`` builds no
 app (which would write the instance folder's keys and database).
 """
@@ -23,7 +23,7 @@ from api.config import ConfigError, Settings, load_settings
 from collectors.scheduler import CollectorService, run_until
 
 # Loaded by name, not imported: a static import would pull Flask into every command.
-WEB_COMMANDS = "api.commands_web"
+WEB_COMMANDS = "web.commands"
 
 
 class BadConfiguration(click.ClickException):
@@ -55,7 +55,7 @@ def _web() -> Any:
 
 
 class _Main(click.Group):
-    """``collect`` is registered here; the web app's commands come from api/commands_web.py."""
+    """``collect`` is registered here; the web app's commands come from web/commands.py."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*self.commands, *_web().COMMANDS})

@@ -1,5 +1,6 @@
-"""The commands that need the web app (built lazily by the front door, api/cli.py): db, users,
-import/export, poll, report, backup, demo, run, and Flask's shell and routes."""
+"""The commands that need the web app: db, users, import/export, poll, report, backup, demo, run,
+and Flask's shell and routes. The front door (api/cli.py) reaches them through web/commands.py,
+which also says how to build the app when a command first needs it."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from api import (
     commands_users,
     runtime,
 )
-from api.cli import BadConfiguration, collect_command
+from api.cli import collect_command
 from demo import agents as demo_agents
 from demo import inventory as demo
 from demo.shared_simulation import SharedSnmpSimulator
@@ -40,21 +41,6 @@ DEMO_USER = "demo-admin"
 # one snmpsim process answers every device at ~4 ms of CPU a request; with 16 requests in
 # flight a quarter of them timed out on a busy 2-core machine, with 8 none did (bench/RESULTS.md).
 DEMO_COLLECTOR = {"COLLECTOR_CONCURRENCY": 8, "COLLECTOR_TIMEOUT_S": 2.0}
-
-
-def _create_app() -> Flask:
-    from api import create_app
-    from api.config import ConfigError
-
-    try:
-        return create_app()
-    except ConfigError as exc:
-        raise BadConfiguration.of(exc) from None
-
-
-def script_info() -> ScriptInfo:
-    """What ``with_appcontext`` needs to build the app when a command first asks for it."""
-    return ScriptInfo(create_app=_create_app, set_debug_flag=False)
 
 
 @click.group("db")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Flask, render_template
 from swagger_ui_bundle import swagger_ui_path
+
+# The app's own /static: the docs page's script (docs.html asks for it as ``static``).
+STATIC_FOLDER = str(Path(__file__).with_name("static"))
 
 assets = Blueprint(
     "docs",

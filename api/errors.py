@@ -79,7 +79,7 @@ def body(
     return payload
 
 
-class Api(SmorestApi):  # type: ignore[misc]
+class Api(SmorestApi):
     """flask-smorest's Api with field errors flattened and internals never shown."""
 
     ERROR_SCHEMA = ErrorSchema

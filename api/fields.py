@@ -77,11 +77,11 @@ class RuleRange(validate.Range):
         self.min_inclusive = self.max_inclusive = True
         self.error = message("api_range", low="{min}", high="{max}")
 
-    @property  # type: ignore[override]
+    @property
     def min(self) -> Any:
         return self.rule.low
 
-    @property  # type: ignore[override]
+    @property
     def max(self) -> Any:
         return self.rule.high
 
@@ -94,8 +94,8 @@ class RulePattern(validate.Regexp):
         self.flags = 0
         self.error = rule.pattern_message or message("pattern", pattern="{regex}")
 
-    @property  # type: ignore[override]
-    def regex(self) -> Any:
+    @property
+    def regex(self) -> Any:  # type: ignore[override]
         return self.rule.pattern
 
 
@@ -115,7 +115,7 @@ def code(rule: spec.Digits, **kwargs: Any) -> Text:
     return Text(rule, validate=digits(rule), **kwargs)
 
 
-def field_for(f: spec.Field, **kwargs: Any) -> fields.Field:
+def field_for(f: spec.Field, **kwargs: Any) -> fields.Field[Any]:
     """The marshmallow field of a model field: its rule, and required / defaulted / nullable
     as the field table says (``kwargs`` add a description or override)."""
     rule = f.rule

@@ -104,11 +104,12 @@ class DatabaseCollector(Collector):
             yield polled
 
 
+# prometheus_client types most of itself but not its multiprocess helpers: hence the ignores.
 def _use_directory(path: str) -> None:
     """Switch prometheus_client to files in ``path`` before the first metric is made."""
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
     if not getattr(values.ValueClass, "_multiprocess", False):
-        values.ValueClass = values.MultiProcessValue()
+        values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
 
 
 def init_app(app: Flask) -> None:
@@ -158,7 +159,7 @@ def metrics_page() -> Any:
     state = current_app.extensions[EXTENSION]
     registry = CollectorRegistry()
     if state["directory"]:
-        multiprocess.MultiProcessCollector(registry, path=state["directory"])
+        multiprocess.MultiProcessCollector(registry, path=state["directory"])  # type: ignore[no-untyped-call]
     else:
         registry.register(_Forward(state["registry"]))
     registry.register(DatabaseCollector(runtime.runtime().sessions))
@@ -180,7 +181,7 @@ class _Forward(Collector):
 
 def mark_worker_dead(pid: int, directory: str) -> None:
     """gunicorn's child_exit hook: drop a dead worker's live gauges (counters stay summed)."""
-    multiprocess.mark_process_dead(pid, directory)
+    multiprocess.mark_process_dead(pid, directory)  # type: ignore[no-untyped-call]
 
 
 def clear_directory(directory: str) -> int:

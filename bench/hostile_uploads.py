@@ -131,7 +131,7 @@ def main() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log = (work / "gunicorn.log").open("wb")
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf"]
     server = subprocess.Popen(
         [*command, "--workers", "1", "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,

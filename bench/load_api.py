@@ -163,7 +163,7 @@ def main() -> None:
     port = free_port()
     gunicorn = Path(sys.executable).parent / "gunicorn"
     log = (work / "gunicorn.log").open("wb")
-    serve = [str(gunicorn), "-c", "python:api.gunicorn_conf", "--workers", str(args.workers)]
+    serve = [str(gunicorn), "-c", "python:web.gunicorn_conf", "--workers", str(args.workers)]
     server = subprocess.Popen(
         [*serve, "--bind", f"127.0.0.1:{port}"],
         cwd=ROOT,

@@ -22,11 +22,11 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api import create_app
 from inventory import migrate
 from inventory.db import make_engine, make_sessionmaker
 from inventory.secretbox import SecretBox
 from tests import dash_fixture
+from web import create_app
 
 
 def main() -> None:

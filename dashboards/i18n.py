@@ -119,6 +119,9 @@ def label(member: StrEnum) -> str:
     return member.value
 
 
-def lang_query() -> dict[str, str]:
-    """Query arguments that keep the language across links and forms."""
+def lang_query() -> dict[str, Any]:
+    """Query arguments that keep the language across links and forms.
+
+    Typed ``Any`` so that ``url_for(..., **lang_query())`` checks: a ``str`` value could land
+    in url_for's own ``_external: bool`` as far as the type checker knows."""
     return {"lang": "en"} if language() == "en" else {}

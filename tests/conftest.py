@@ -16,7 +16,6 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from api import create_app
 from inventory import localday, migrate, reference
 from inventory.actor import Actor
 from inventory.choices import UserRole
@@ -24,6 +23,7 @@ from inventory.db import make_engine, make_sessionmaker
 from inventory.models import Base, User
 from inventory.secretbox import SecretBox
 from inventory.services import accounts
+from web import create_app
 
 TEST_DB_ENV = "DIGICAMPUS_TEST_DATABASE_URL"
 # Every app, command and child process of the run keeps its instance folder here: never in the

@@ -18,7 +18,6 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from api import create_app
 from demo import inventory as demo
 from inventory import backup, migrate
 from inventory.actor import Actor
@@ -37,6 +36,7 @@ from inventory.models.base import utcnow
 from inventory.models.polling import apscheduler_jobs
 from inventory.secretbox import SecretBox, SecretBoxError
 from tests.conftest import FERNET_KEY, ApiClient
+from web import create_app
 
 COMMUNITY = "backup-community-s3cret"
 AUTH_KEY = "backup-auth-key-s3cret"

@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from api import create_app
 from inventory import backup
 from tests.conftest import FERNET_KEY, ApiClient
 from tests.test_backup import snapshot
+from web import create_app
 
 Corruption = Callable[[str, bytes], bytes | None]  # (member name, content) → new content
 

@@ -15,12 +15,12 @@ from flask import Flask
 
 import api.cli
 import api.commands_collect
-from api import create_app
 from inventory import migrate
 from inventory.db import make_sessionmaker
 from inventory.models import ChangeRecord, Classroom, Collector, DeviceState, School, User
 from inventory.services import accounts
 from tests.conftest import FERNET_KEY
+from web import create_app
 
 TOKEN = re.compile(r"dc_[A-Za-z0-9_-]{20,}")
 PASSWORD = re.compile(r"password: (\S+)")

@@ -30,7 +30,7 @@ from tests.conftest import COUNTY, FERNET_KEY
 
 SCHOOL = "2153010009"
 # At exit the process names the web modules it loaded: the collector must load none.
-WEB_MODULES = ("flask", "werkzeug", "flask_smorest", "dashboards", "api.app")
+WEB_MODULES = ("flask", "werkzeug", "flask_smorest", "dashboards", "web")
 LAUNCH = (
     "import atexit, sys\n"
     f"web = {WEB_MODULES!r}\n"

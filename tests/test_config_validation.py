@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from api import create_app
 from api.config import ConfigError, validate
 from tests.conftest import FERNET_KEY
+from web import create_app
 
 GOOD: dict[str, Any] = {
     "DATABASE_URL": "postgresql+psycopg://digicampus@127.0.0.1/digicampus",

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 
 import api.commands_collect
 import api.commands_web
-from api import create_app
 from collectors import ber
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult, CycleSettings
@@ -58,6 +57,7 @@ from inventory.secretbox import SecretBox
 from inventory.services import credentials
 from tests.conftest import FERNET_KEY
 from tests.snmp_fixtures import require_snmpsim
+from web import create_app
 
 SYS_DESCR = "1.3.6.1.2.1.1.1.0"
 IN_OCTETS = "1.3.6.1.2.1.31.1.1.1.6.1"

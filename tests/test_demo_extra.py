@@ -13,14 +13,14 @@ IMPORT_EVERYTHING = """
 import importlib, pkgutil, sys
 sys.modules["snmpsim"] = None
 sys.modules["pysmi"] = None
-for package in ("inventory", "collectors", "api", "dashboards"):
+for package in ("inventory", "collectors", "api", "dashboards", "web"):
     root = importlib.import_module(package)
     for module in pkgutil.walk_packages(root.__path__, package + "."):
-        if ".migrations." in module.name or module.name in ("api.wsgi",):
+        if ".migrations." in module.name or module.name in ("web.wsgi",):
             continue
         importlib.import_module(module.name)
 print("imported", len([m for m in sys.modules if m.split(".")[0] in
-      ("inventory", "collectors", "api", "dashboards")]))
+      ("inventory", "collectors", "api", "dashboards", "web")]))
 """
 
 

@@ -53,7 +53,7 @@ def gunicorn_env(database_url: str, metrics_dir: Path, **extra: str) -> dict[str
 def gunicorn(
     port: int, env: dict[str, str], log: Path, workers: int = 2
 ) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:api.gunicorn_conf"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:web.gunicorn_conf"]
     command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}"]
     with log.open("wb") as stderr:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=stderr, stderr=stderr)

@@ -13,12 +13,12 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from api import create_app
 from inventory import migrate
 from inventory.choices import PollFailure
 from inventory.models import Collector, DeviceState, PollCycle
 from inventory.models.base import utcnow
 from tests.conftest import FERNET_KEY, ApiClient
+from web import create_app
 
 HOST = "collector-host.internal.example"
 

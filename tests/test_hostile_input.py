@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.engine import Engine
 
-from api import create_app
 from api.edge import json_too_deep
 from inventory.actor import Actor
 from inventory.choices import UserRole
@@ -21,6 +20,7 @@ from inventory.db import make_sessionmaker
 from inventory.models import Base
 from inventory.services import accounts
 from tests.conftest import COUNTY, FERNET_KEY, OTHER_COUNTY, ApiClient, client_for, school_data
+from web import create_app
 
 SURROGATE_BODY = (
     b'{"code":"9799999999","name":"a\\ud800b","region_code":"532301","type_code":"211"}'

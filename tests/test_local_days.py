@@ -19,7 +19,6 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from api import create_app
 from api.config import ConfigError
 from collectors import scheduler
 from inventory import localday
@@ -41,6 +40,7 @@ from inventory.services import accounts, monitoring, polling
 from inventory.standards.loader import default_standard
 from tests.conftest import FERNET_KEY
 from tests.coverage_fixture import A, Builder, build
+from web import create_app
 
 STANDARD = default_standard()
 SYSTEM = Actor.system("t")

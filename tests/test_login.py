@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
-from api import create_app
 from inventory.actor import Actor
 from inventory.choices import ChangeAction, UserRole
 from inventory.db import make_sessionmaker
@@ -20,6 +19,7 @@ from inventory.models import ChangeRecord, User
 from inventory.models.accounts import LoginAttempt
 from inventory.services import accounts, schools
 from tests.conftest import COUNTY, FERNET_KEY, school_data
+from web import create_app
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

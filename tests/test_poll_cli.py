@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
 
-from api import create_app
 from api.commands_collect import collector_service
 from collectors import scheduler
 from collectors.scheduler import BackgroundCollector
@@ -25,6 +24,7 @@ from inventory.models import Collector, DeviceState, ReportSnapshot
 from inventory.services import credentials, devices, schools
 from tests.conftest import COUNTY, FERNET_KEY
 from tests.snmp_fixtures import COMMUNITY, Lab, lab_fixture  # noqa: F401  (the lab fixture)
+from web import create_app
 
 SCHOOL = "2153010001"
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from api import create_app
 from api.request_log import JsonFormatter, configure_logging
 from tests.conftest import FERNET_KEY, ApiClient
+from web import create_app
 
 REQUEST_LOGGER = "digicampus.request"
 

@@ -1,4 +1,4 @@
-"""gunicorn settings for digicampus: ``gunicorn -c python:api.gunicorn_conf``.
+"""gunicorn settings for digicampus: ``gunicorn -c python:web.gunicorn_conf``.
 
 Command-line options override these (``--workers 8 --bind 0.0.0.0:8000``). The master
 checks the configuration once before any worker starts, and empties the metrics directory
@@ -14,9 +14,9 @@ from typing import Any
 from api import config as _config
 from api import metrics as _metrics
 
-wsgi_app = "api.wsgi:app"
+wsgi_app = "web.wsgi:app"
 # gunicorn's own answers (414, 431, 400 before the app is reached) in the JSON error shape.
-worker_class = "api.gunicorn_worker.JsonErrorSyncWorker"
+worker_class = "web.gunicorn_worker.JsonErrorSyncWorker"
 bind = "127.0.0.1:8000"
 workers = 2
 timeout = 60

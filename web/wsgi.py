@@ -1,4 +1,4 @@
-"""The WSGI entry point for production servers: ``gunicorn 'api.wsgi:app'``.
+"""The WSGI entry point for production servers: ``gunicorn 'web.wsgi:app'``.
 
 A bad configuration stops the start with one line per missing or bad setting (gunicorn
 prints it and exits) rather than a traceback.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from api import create_app
 from api.config import ConfigError
+from web.app import create_app
 
 try:
     app = create_app(production=True)

@@ -6,8 +6,8 @@ with a small HTML page. These workers keep gunicorn's judgement (status, logging
 and replace only the page: gunicorn's answer is captured, its status line read, and the JSON
 error body written instead.
 
-``api/gunicorn_conf.py`` selects ``JsonErrorSyncWorker``; ``--worker-class
-api.gunicorn_worker.JsonErrorThreadWorker`` is the threaded equivalent.
+``web/gunicorn_conf.py`` selects ``JsonErrorSyncWorker``; ``--worker-class
+web.gunicorn_worker.JsonErrorThreadWorker`` is the threaded equivalent.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""The Flask app factory: the REST API, pages, auth and operations around one runtime."""
+"""The Flask app factory: the REST API, pages, auth and operations around one runtime.
+
+The one place that knows both the API (api/) and the pages built on it (dashboards/): neither
+imports this package (layer contract in .importlinter).
+"""
 
 from __future__ import annotations
 
@@ -29,10 +33,15 @@ from api.instance import instance_dir
 def create_app(test_config: dict[str, Any] | None = None, *, production: bool = False) -> Flask:
     """Build the app; ``test_config`` replaces the instance file and environment.
 
-    ``production`` (api/wsgi.py, for gunicorn) insists on explicit keys and database.
+    ``production`` (web/wsgi.py, for gunicorn) insists on explicit keys and database.
     Raises ``config.ConfigError`` with one line per missing or bad setting.
     """
-    app = Flask(__name__, instance_path=str(instance_dir()), instance_relative_config=True)
+    app = Flask(
+        __name__,
+        static_folder=docs.STATIC_FOLDER,
+        instance_path=str(instance_dir()),
+        instance_relative_config=True,
+    )
     settings = config.load(app, test_config, production)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
