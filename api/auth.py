@@ -7,7 +7,7 @@ from flask_smorest import abort
 
 from api import runtime
 from inventory.actor import Actor
-from inventory.services import accounts
+from inventory.services import account_cases
 
 API_PREFIX = "/api/v1/"
 # The API description and its docs page are public, so that a client can discover the API.
@@ -27,9 +27,7 @@ def _authenticate() -> None:
     scheme, _, secret = header.partition(" ")
     actor = None
     if scheme.lower() == "bearer" and secret.strip():
-        session = runtime.session()
-        actor = accounts.authenticate(session, secret.strip())
-        session.commit()  # keeps last_used_at
+        actor = account_cases.authenticate(runtime.uow(), secret.strip())
     if actor is None:
         abort(
             401,

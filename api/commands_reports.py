@@ -19,6 +19,7 @@ from inventory.coverage import export, report, snapshots
 from inventory.errors import DomainError
 from inventory.services.common import PageRequest
 from inventory.standards.registry import get_standard
+from inventory.unit_of_work import SqlAlchemyUnitOfWork
 
 DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -57,23 +58,22 @@ def report_group() -> None:
 @with_appcontext
 def publish_command(as_of: Any, region: str | None, standard: str | None) -> None:
     """Compute the report as of a date and store it, frozen; prints its id."""
-    session = runtime.runtime().sessions()
     try:
         with click.progressbar(length=1, label="Computing the report") as bar:
-            snapshot = snapshots.publish(
-                session, Actor.system("cli"), as_of.date(), region=region, standard_version=standard
+            snapshot = snapshots.publish_report(
+                SqlAlchemyUnitOfWork(runtime.runtime().sessions),
+                Actor.system("cli"),
+                as_of.date(),
+                region=region,
+                standard_version=standard,
             )
             bar.update(1)
-        session.commit()
-        click.echo(
-            f"published report {snapshot.id}: {snapshot.region_code} as of {snapshot.as_of}, "
-            f"standard {snapshot.standard_version}"
-        )
     except DomainError as exc:
-        session.rollback()
         raise click.ClickException(exc.message) from exc
-    finally:
-        session.close()
+    click.echo(
+        f"published report {snapshot.id}: {snapshot.region_code} as of {snapshot.as_of}, "
+        f"standard {snapshot.standard_version}"
+    )
 
 
 @report_group.command("list")

@@ -25,6 +25,7 @@ from inventory.spreadsheets.columns import ENTITIES, entity_named
 from inventory.spreadsheets.importer import ImportResult, RowError, import_sheet
 from inventory.spreadsheets.limits import Limits
 from inventory.spreadsheets.reader import Sheet
+from inventory.unit_of_work import SqlAlchemyUnitOfWork
 
 ENTITY = click.Choice([entity.name for entity in ENTITIES])
 SHOWN_ERRORS = 200  # row errors printed; the count says how many more there are
@@ -108,11 +109,10 @@ def import_command(file: Path, dry_run: bool, entity: str | None) -> None:
     any, nothing is written and the exit status is 1.
     """
     progress = _Progress()
-    session = runtime.runtime().sessions()
     try:
         with file.open("rb") as source:
             result = import_sheet(
-                session,
+                SqlAlchemyUnitOfWork(runtime.runtime().sessions),
                 Actor.system("cli"),
                 source,
                 entity_named(entity) if entity else None,
@@ -123,13 +123,9 @@ def import_command(file: Path, dry_run: bool, entity: str | None) -> None:
                 limits=Limits.from_config(current_app.config, timed=False),
             )
         progress.close()
-        if result.committable:
-            session.commit()
     except DomainError as exc:
         progress.close()
         raise _fail(exc) from exc
-    finally:
-        session.close()
     _report(result)
     if not result.ok:
         for error in result.errors[:SHOWN_ERRORS]:

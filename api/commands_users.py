@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import TypeVar
 
 import click
@@ -21,8 +20,10 @@ from inventory.actor import Actor
 from inventory.choices import UserRole, values
 from inventory.errors import DomainError, InvalidInput
 from inventory.models.accounts import TOKEN_FIELDS
-from inventory.services import accounts
+from inventory.services import account_cases, accounts
+from inventory.services.account_cases import NewUser, TokenRequest
 from inventory.services.common import PageRequest
+from inventory.unit_of_work import SqlAlchemyUnitOfWork, UnitOfWork
 
 T = TypeVar("T")
 ROLES = click.Choice(values(UserRole))
@@ -30,12 +31,10 @@ TOKEN_DAYS = TOKEN_FIELDS.rule("expires_in_days")
 
 
 @contextmanager
-def _transaction() -> Iterator[tuple[Session, Actor]]:
-    """A session committed if the block succeeds; domain errors become one-line CLI errors."""
-    session = runtime.runtime().sessions()
+def _cli_errors() -> Iterator[None]:
+    """Domain errors become one-line CLI errors."""
     try:
-        with session.begin():
-            yield session, Actor.system("cli")
+        yield
     except InvalidInput as exc:
         details = "; ".join(f"{key}: {', '.join(messages)}" for key, messages in exc.fields.items())
         raise click.ClickException(
@@ -43,13 +42,18 @@ def _transaction() -> Iterator[tuple[Session, Actor]]:
         ) from exc
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
-    finally:
-        session.close()
 
 
-def _run(action: Callable[[Session, Actor], T]) -> T:
-    with _transaction() as (session, actor):
-        return action(session, actor)
+def _run(use_case: Callable[[UnitOfWork, Actor], T]) -> T:
+    """Run a use case in a unit of work of its own, as the CLI's system actor."""
+    with _cli_errors():
+        return use_case(SqlAlchemyUnitOfWork(runtime.runtime().sessions), Actor.system("cli"))
+
+
+def _read(query: Callable[[Session, Actor], T]) -> T:
+    """Run a query (which writes nothing) on a session of its own."""
+    with _cli_errors(), runtime.runtime().sessions() as session:
+        return query(session, Actor.system("cli"))
 
 
 def _prompt_password(name: str) -> str:
@@ -79,11 +83,14 @@ def users_group() -> None:
 def create_admin(name: str, as_json: bool) -> None:
     """Create admin NAME and print its API token (shown this once only)."""
 
-    def create(session: Session, actor: Actor) -> accounts.IssuedToken:
-        user = accounts.create_user(session, actor, name.strip(), UserRole.ADMIN)
-        return accounts.issue_token(session, actor, user, label="created by create-admin")
-
-    issued = _run(create)
+    issued = _run(
+        lambda uow, actor: account_cases.create_user_with_token(
+            uow,
+            actor,
+            NewUser(name.strip(), UserRole.ADMIN),
+            TokenRequest(label="created by create-admin"),
+        )
+    )
     if as_json:
         expires = issued.token.expires_at
         record = {
@@ -110,17 +117,8 @@ def create(
 ) -> None:
     """Create account NAME with a role and its scope."""
     password = _prompt_password(name.strip()) if password_prompt else None
-    _run(
-        lambda session, actor: accounts.create_user(
-            session,
-            actor,
-            name.strip(),
-            UserRole(role),
-            region,
-            schools=schools,
-            password=password,
-        )
-    )
+    new = NewUser(name.strip(), UserRole(role), region, schools=schools, password=password)
+    _run(lambda uow, actor: account_cases.create_user(uow, actor, new))
     click.echo(f"user {name.strip()!r} created ({role}).")
 
 
@@ -141,7 +139,7 @@ def list_users() -> None:
             lines.append(f"{user.id}\t{user.name}\t{user.role.value}\t{scope}\t{state}\t{login}")
         return lines
 
-    for line in _run(rows):
+    for line in _read(rows):
         click.echo(line)
 
 
@@ -151,12 +149,10 @@ def list_users() -> None:
 def set_password(name: str) -> None:
     """Set (or reset) NAME's password for the pages; its other page sessions end."""
 
-    def change(session: Session, actor: Actor) -> None:
-        user = accounts.get_user_by_name(session, actor, name)
-        password = _prompt_password(user.name)
-        accounts.update_user(session, actor, user.id, {"password": password})
-
-    _run(change)
+    # The account is looked up before the prompt: nobody types a password for a typo.
+    user_id = _read(lambda session, actor: accounts.get_user_by_name(session, actor, name).id)
+    password = _prompt_password(name)
+    _run(lambda uow, actor: account_cases.change_user(uow, actor, user_id, {"password": password}))
     click.echo(f"password of {name!r} set.")
 
 
@@ -166,11 +162,7 @@ def set_password(name: str) -> None:
 def disable(name: str) -> None:
     """Disable NAME: its tokens and page sessions stop working at once."""
 
-    def change(session: Session, actor: Actor) -> None:
-        user = accounts.get_user_by_name(session, actor, name)
-        accounts.update_user(session, actor, user.id, {"is_active": False})
-
-    _run(change)
+    _run(lambda uow, actor: account_cases.change_user(uow, actor, name, {"is_active": False}))
     click.echo(f"user {name!r} disabled.")
 
 
@@ -186,12 +178,8 @@ def disable(name: str) -> None:
 def create_token(name: str, label: str | None, expires_days: int | None) -> None:
     """Create an API token for NAME and print it (shown this once only)."""
 
-    def issue(session: Session, actor: Actor) -> accounts.IssuedToken:
-        user = accounts.get_user_by_name(session, actor, name)
-        lifetime = timedelta(days=expires_days) if expires_days else None
-        return accounts.issue_token(session, actor, user, label=label, lifetime=lifetime)
-
-    issued = _run(issue)
+    request = TokenRequest(label, expires_days)
+    issued = _run(lambda uow, actor: account_cases.issue_token(uow, actor, name, request))
     click.echo(f"API token {issued.token.id} for {name!r} (shown once, store it now):")
     click.echo(issued.secret)
 
@@ -201,5 +189,5 @@ def create_token(name: str, label: str | None, expires_days: int | None) -> None
 @with_appcontext
 def revoke_token(token_id: int) -> None:
     """Revoke API token TOKEN_ID (see the id in the API's token lists)."""
-    _run(lambda session, actor: accounts.revoke_token(session, actor, token_id))
+    _run(lambda uow, actor: account_cases.revoke_token(uow, actor, token_id))
     click.echo(f"API token {token_id} revoked.")

@@ -5,13 +5,10 @@ which also says how to build the app when a command first needs it."""
 from __future__ import annotations
 
 import errno
-import secrets
 import socket
-from datetime import timedelta
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask
 from flask.cli import ScriptInfo, pass_script_info, routes_command, shell_command, with_appcontext
 
@@ -27,16 +24,15 @@ from api import (
 from api.cli import collect_command
 from demo import agents as demo_agents
 from demo import inventory as demo
+from demo import start as demo_start
 from demo.shared_simulation import SharedSnmpSimulator
 from demo.simulation import SimulatorError
+from demo.start import DEMO_USER
 from inventory import migrate
 from inventory.actor import Actor
-from inventory.choices import UserRole
 from inventory.errors import DomainError
-from inventory.models import School, User
-from inventory.services import accounts
+from inventory.unit_of_work import SqlAlchemyUnitOfWork
 
-DEMO_USER = "demo-admin"
 # The embedded collector's settings while the demo's simulated agents run (unless configured):
 # one snmpsim process answers every device at ~4 ms of CPU a request; with 16 requests in
 # flight a quarter of them timed out on a busy 2-core machine, with 8 none did (bench/RESULTS.md).
@@ -189,46 +185,33 @@ def _start_demo_agents(app: Flask) -> SharedSnmpSimulator | None:
 
 
 def _prepare_demo(seed: int, scale: float) -> tuple[str, str]:
-    """Migrate; load the demo unless there are schools already; return a fresh token and password.
-
-    Both are new at every start and shown once: nothing guessable guards a demo either.
-    """
+    """Migrate; load the demo unless there are schools already; return a fresh token and password."""
     rt = runtime.runtime()
     migrate.upgrade(rt.engine)
-    system = Actor.system("demo")
-    session = rt.sessions()
     try:
-        existing = session.scalar(sa.select(sa.func.count()).select_from(School)) or 0
-        if existing:
-            click.echo(f"The database already has {existing} schools: demo data not loaded again.")
-        else:
-            inventory = demo.generate(seed, scale)
-            with click.progressbar(
-                length=len(inventory.schools), label="Loading the demo inventory"
-            ) as bar:
-                summary = demo.load(session, system, rt.secret_box, inventory, bar.update)
-            click.echo(
-                f"Loaded {summary.schools} schools, {summary.classrooms} classrooms, "
-                f"{summary.campus_networks} campus-network states, {summary.links} uplinks, "
-                f"{summary.devices} devices and {summary.credentials} SNMP credentials "
-                f"(seed {seed}, change-log batch {summary.batch_id})."
-            )
-        user = session.scalar(sa.select(User).where(User.name == DEMO_USER))
-        if user is None:
-            user = accounts.create_user(session, system, DEMO_USER, UserRole.ADMIN)
-        password = secrets.token_urlsafe(12)
-        accounts.update_user(session, system, user.id, {"password": password})
-        # Each start prints a new token; a week's lifetime keeps old ones from piling up valid.
-        issued = accounts.issue_token(
-            session, system, user, label="digicampus demo", lifetime=timedelta(days=7)
+        started = demo_start.prepare(
+            SqlAlchemyUnitOfWork(rt.sessions),
+            Actor.system("demo"),
+            rt.secret_box,
+            seed,
+            scale,
+            lambda schools: click.progressbar(length=schools, label="Loading the demo inventory"),
         )
-        session.commit()
     except DomainError as exc:
-        session.rollback()
         raise click.ClickException(exc.message) from exc
-    finally:
-        session.close()
-    return issued.secret, password
+    if started.loaded is None:
+        click.echo(
+            f"The database already has {started.existing} schools: demo data not loaded again."
+        )
+    else:
+        summary = started.loaded
+        click.echo(
+            f"Loaded {summary.schools} schools, {summary.classrooms} classrooms, "
+            f"{summary.campus_networks} campus-network states, {summary.links} uplinks, "
+            f"{summary.devices} devices and {summary.credentials} SNMP credentials "
+            f"(seed {seed}, change-log batch {summary.batch_id})."
+        )
+    return started.token, started.password
 
 
 _COMMANDS = (

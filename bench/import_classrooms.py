@@ -123,6 +123,7 @@ def run_phase(phase: str, url: str, path: Path, profile: bool) -> dict[str, Any]
     from inventory.db import make_engine, make_sessionmaker
     from inventory.spreadsheets.columns import CLASSROOMS
     from inventory.spreadsheets.importer import import_sheet
+    from inventory.unit_of_work import SessionUnitOfWork
 
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
@@ -141,14 +142,12 @@ def run_phase(phase: str, url: str, path: Path, profile: bool) -> dict[str, Any]
             if profiler:
                 profiler.enable()
             result = import_sheet(
-                session,
+                SessionUnitOfWork(session),
                 Actor.system("bench"),
                 source,
                 CLASSROOMS,
                 dry_run=phase == "dry-run",
             )
-            if result.committable:
-                session.commit()
             if profiler:
                 profiler.disable()
         out["seconds"] = time.perf_counter() - started

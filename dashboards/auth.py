@@ -22,7 +22,7 @@ from dashboards.i18n import label, lang_query, texts
 from inventory.actor import Actor
 from inventory.choices import UserRole
 from inventory.models import Region
-from inventory.services import accounts
+from inventory.services import account_cases, accounts
 
 SESSION_MAX_AGE = timedelta(hours=12)
 
@@ -93,11 +93,11 @@ def login_post() -> Any:
     """Check name and password (the CSRF token is checked before this runs)."""
     name = request.form.get("name", "")[:64]
     password = request.form.get("password", "")[: accounts.PASSWORD_MAX_LENGTH]
-    db = runtime.session()
     try:
-        actor = accounts.login(db, name, password, request.remote_addr or "?", security.now())
+        signed_in = account_cases.log_in(
+            runtime.uow(), name, password, request.remote_addr or "?", security.now()
+        )
     except accounts.TooManyAttempts:
-        db.commit()
         html, status = render(
             "account/login.html",
             429,
@@ -105,17 +105,14 @@ def login_post() -> Any:
             error=gettext("Too many failed sign-ins. Please wait a minute and try again."),
         )
         return html, status, {"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
-    if actor is None or actor.user_id is None:
-        db.commit()
+    if signed_in is None:
         # The name is not echoed back: it may be a password typed into the wrong field.
         return render(
             "account/login.html", 401, actor=None, error=gettext("Wrong name or password.")
         )
-    user = accounts.get_user(db, actor, actor.user_id)
-    db.commit()
     session.clear()
-    session["uid"] = user.id
-    session["stamp"] = accounts.session_stamp(user)
+    session["uid"] = signed_in.user_id
+    session["stamp"] = signed_in.stamp
     session["at"] = int(security.now().timestamp())
     security.new_csrf_token()
     return redirect(url_for("account.home", **lang_query()))
@@ -126,9 +123,7 @@ def logout() -> Any:
     """End the session (the CSRF token is checked before this runs)."""
     actor = page_actor()
     if actor is not None:
-        db = runtime.session()
-        accounts.logout(db, actor, request.remote_addr or "?")
-        db.commit()
+        account_cases.log_out(runtime.uow(), actor, request.remote_addr or "?")
     session.clear()
     return _to_login()
 

@@ -27,6 +27,7 @@ from inventory.spreadsheets.columns import ENTITIES, SCHOOLS
 from inventory.spreadsheets.importer import import_sheet
 from inventory.spreadsheets.limits import Limits, SpreadsheetError
 from inventory.spreadsheets.reader import open_sheet
+from inventory.unit_of_work import SessionUnitOfWork
 from tests.conftest import ApiClient
 from tests.hostile_files import Hostile, corpus, describe, shared_bomb
 
@@ -139,9 +140,10 @@ def test_a_gbk_csv_as_chinese_excel_saves_it_imports_with_its_chinese_intact(
     session: Session, actor: Actor, school: dict[str, Any]
 ) -> None:
     text = "学校标识码,学校名称\r\n" + f"{school['code']},楚雄市第一中学（新校区）\r\n"
-    result = import_sheet(session, actor, io.BytesIO(text.encode("gbk")), SCHOOLS)
+    result = import_sheet(
+        SessionUnitOfWork(session), actor, io.BytesIO(text.encode("gbk")), SCHOOLS
+    )
     assert (result.ok, result.updated) == (True, 1), result.errors
-    session.commit()
     stored = session.scalar(sa.select(School.name).where(School.code == school["code"]))
     assert stored == "楚雄市第一中学（新校区）"
 
@@ -151,7 +153,7 @@ def test_a_nul_character_in_a_cell_is_a_row_error_naming_row_and_column(
 ) -> None:
     text = "学校标识码\t学校名称\r\n" + f"{school['code']}\ta\x00b\r\n"
     content = codecs.BOM_UTF16_LE + text.encode("utf-16-le")
-    result = import_sheet(session, actor, io.BytesIO(content), SCHOOLS)
+    result = import_sheet(SessionUnitOfWork(session), actor, io.BytesIO(content), SCHOOLS)
     assert [(e.row, e.column, e.cell, e.value) for e in result.errors] == [
         (2, "学校名称", "B2", "a\ufffdb")
     ]

@@ -24,6 +24,7 @@ from inventory.services import schools
 from inventory.spreadsheets import SpreadsheetError
 from inventory.spreadsheets.columns import CLASSROOMS, SCHOOLS, entity_named
 from inventory.spreadsheets.importer import ImportResult, import_sheet
+from inventory.unit_of_work import SessionUnitOfWork
 from tests.conftest import COUNTY, OTHER_COUNTY
 
 ROOM_HEADER = ["学校标识码", "教室编号", "楼栋", "楼层", "教室类型", "显示设备", "教师终端"]
@@ -68,14 +69,15 @@ def write_csv(path: Path, rows: Sequence[Sequence[Any]], encoding: str) -> Path:
 def run_import(
     session: Session, actor: Actor, path: Path, entity: str | None = None, dry_run: bool = False
 ) -> ImportResult:
-    """Import ``path`` and commit when the importer says so (as the API and CLI do)."""
+    """Import ``path`` as the API and CLI do: the importer commits, or rolls back, itself."""
     with path.open("rb") as source:
-        result = import_sheet(
-            session, actor, source, entity_named(entity) if entity else None, dry_run=dry_run
+        return import_sheet(
+            SessionUnitOfWork(session),
+            actor,
+            source,
+            entity_named(entity) if entity else None,
+            dry_run=dry_run,
         )
-    if result.committable:
-        session.commit()
-    return result
 
 
 def count(session: Session, model: type[Any]) -> int:

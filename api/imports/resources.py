@@ -92,17 +92,14 @@ class Imports(MethodView):
         with a DTD, or damaged is 422 naming what is wrong, and nothing is written.
         """
         entity = entity_named(args["entity"]) if args.get("entity") else None
-        session = runtime.session()
         result = import_sheet(
-            session,
+            runtime.uow(),
             current_actor(),
             files["file"].stream,
             entity,
             dry_run=args["dry_run"],
             limits=Limits.from_config(current_app.config),
         )
-        if result.committable:
-            session.commit()
         if result.ok:
             return _body(result)
         response = jsonify(

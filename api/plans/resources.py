@@ -16,7 +16,8 @@ from api.plans.schemas import (
     ProgressArgs,
     ProgressSchema,
 )
-from inventory.coverage import targets
+from inventory.coverage import plans, targets
+from inventory.coverage.plans import MilestoneFields, PlanFields
 from inventory.models import Milestone, Plan
 from inventory.standards.registry import get_standard
 
@@ -34,12 +35,9 @@ class Plans(MethodView):
 
     @blp.arguments(PlanSchema)
     @blp.response(201, PlanSchema)
-    def post(self, data: dict[str, Any]) -> Plan:
+    def post(self, fields: PlanFields) -> Plan:
         """Create a plan (admins)."""
-        session = runtime.session()
-        plan = targets.create_plan(session, current_actor(), data)
-        session.commit()
-        return plan
+        return plans.create_plan(runtime.uow(), current_actor(), fields)
 
 
 @blp.route("/plans/<id:plan_id>")
@@ -53,19 +51,14 @@ class PlanItem(MethodView):
 
     @blp.arguments(PlanSchema(partial=True))
     @blp.response(200, PlanSchema)
-    def patch(self, changes: dict[str, Any], plan_id: int) -> Plan:
+    def patch(self, changes: PlanFields, plan_id: int) -> Plan:
         """Change a plan's code, names or region (admins)."""
-        session = runtime.session()
-        plan = targets.update_plan(session, current_actor(), plan_id, changes)
-        session.commit()
-        return plan
+        return plans.change_plan(runtime.uow(), current_actor(), plan_id, changes)
 
     @blp.response(204)
     def delete(self, plan_id: int) -> None:
         """Delete a plan and its milestones (admins)."""
-        session = runtime.session()
-        targets.delete_plan(session, current_actor(), plan_id)
-        session.commit()
+        plans.delete_plan(runtime.uow(), current_actor(), plan_id)
 
 
 @blp.route("/plans/<id:plan_id>/milestones")
@@ -74,12 +67,9 @@ class PlanMilestones(MethodView):
 
     @blp.arguments(MilestoneSchema)
     @blp.response(201, MilestoneSchema)
-    def post(self, data: dict[str, Any], plan_id: int) -> Milestone:
+    def post(self, fields: MilestoneFields, plan_id: int) -> Milestone:
         """Add a milestone to a plan (admins)."""
-        session = runtime.session()
-        milestone = targets.add_milestone(session, current_actor(), plan_id, data)
-        session.commit()
-        return milestone
+        return plans.add_milestone(runtime.uow(), current_actor(), plan_id, fields)
 
 
 @blp.route("/plans/<id:plan_id>/progress")
@@ -106,16 +96,11 @@ class MilestoneItem(MethodView):
 
     @blp.arguments(MilestoneSchema(partial=True))
     @blp.response(200, MilestoneSchema)
-    def patch(self, changes: dict[str, Any], milestone_id: int) -> Milestone:
+    def patch(self, changes: MilestoneFields, milestone_id: int) -> Milestone:
         """Change a milestone (admins)."""
-        session = runtime.session()
-        milestone = targets.update_milestone(session, current_actor(), milestone_id, changes)
-        session.commit()
-        return milestone
+        return plans.change_milestone(runtime.uow(), current_actor(), milestone_id, changes)
 
     @blp.response(204)
     def delete(self, milestone_id: int) -> None:
         """Delete a milestone (admins)."""
-        session = runtime.session()
-        targets.delete_milestone(session, current_actor(), milestone_id)
-        session.commit()
+        plans.delete_milestone(runtime.uow(), current_actor(), milestone_id)

@@ -28,10 +28,7 @@ class Standards(MethodView):
     @blp.response(201, StandardSchema)
     def post(self, data: dict[str, Any]) -> registry.StandardEntry:
         """Add a version (admins) from TOML; it becomes current. Versions are never edited."""
-        session = runtime.session()
-        entry = registry.add_standard(session, current_actor(), data["source"])
-        session.commit()
-        return entry
+        return registry.add_standard(runtime.uow(), current_actor(), data["source"])
 
 
 @blp.route("/standards/<version>")

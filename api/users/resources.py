@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask.views import MethodView
@@ -23,30 +22,26 @@ from api.users.schemas import (
 )
 from inventory.errors import NotFound
 from inventory.models import ApiToken, User
-from inventory.services import accounts
+from inventory.services import account_cases, accounts
+from inventory.services.account_cases import NewUser, TokenRequest, UserChanges
 from inventory.services.accounts import UserFilter
 
 blp = Blueprint("users", __name__, description="Accounts and API tokens")
 
 
-def _me() -> User:
+def _my_id() -> int:
     actor = current_actor()
     if actor.user_id is None:  # pragma: no cover - API actors are always users
         raise NotFound("this actor is not an account")
-    return accounts.get_user(runtime.session(), actor, actor.user_id)
+    return actor.user_id
 
 
-def _new_token(user: User, data: dict[str, Any]) -> dict[str, Any]:
-    session = runtime.session()
-    days = data.get("expires_in_days")
-    issued = accounts.issue_token(
-        session,
-        current_actor(),
-        user,
-        label=data.get("label"),
-        lifetime=timedelta(days=days) if days else None,
-    )
-    session.commit()
+def _me() -> User:
+    return accounts.get_user(runtime.session(), current_actor(), _my_id())
+
+
+def _new_token(user_id: int, request: TokenRequest) -> dict[str, Any]:
+    issued = account_cases.issue_token(runtime.uow(), current_actor(), user_id, request)
     body = {name: getattr(issued.token, name) for name in TokenSchema().fields}
     body["token"] = issued.secret
     return body
@@ -66,23 +61,9 @@ class Users(MethodView):
 
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
-    def post(self, data: dict[str, Any]) -> User:
+    def post(self, new: NewUser) -> User:
         """Create an account with its role and scope, optionally with a password for pages."""
-        session = runtime.session()
-        name, role = data.pop("name"), data.pop("role")
-        region_code = data.pop("region_code", None)
-        user = accounts.create_user(
-            session,
-            current_actor(),
-            name,
-            role,
-            region_code,
-            schools=data.get("schools") or (),
-            password=data.get("password"),
-            is_active=data.get("is_active", True),
-        )
-        session.commit()
-        return user
+        return account_cases.create_user(runtime.uow(), current_actor(), new)
 
 
 @blp.route("/me")
@@ -106,9 +87,9 @@ class MyTokens(MethodView):
 
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, request: TokenRequest) -> dict[str, Any]:
         """Create a token for myself; the answer shows it this once."""
-        return _new_token(_me(), data)
+        return _new_token(_my_id(), request)
 
 
 @blp.route("/me/tokens/<id:token_id>")
@@ -118,10 +99,7 @@ class MyToken(MethodView):
     @blp.response(204)
     def delete(self, token_id: int) -> None:
         """Revoke one of my tokens; it stops working on the next request."""
-        session = runtime.session()
-        actor = current_actor()
-        accounts.revoke_token(session, actor, token_id, user_id=actor.user_id)
-        session.commit()
+        account_cases.revoke_token(runtime.uow(), current_actor(), token_id, _my_id())
 
 
 @blp.route("/<id:user_id>")
@@ -135,12 +113,9 @@ class UserItem(MethodView):
 
     @blp.arguments(UserPatchSchema)
     @blp.response(200, UserSchema)
-    def patch(self, changes: dict[str, Any], user_id: int) -> User:
+    def patch(self, changes: UserChanges, user_id: int) -> User:
         """Change an account's role, scope, password, or disable it (its tokens stop at once)."""
-        session = runtime.session()
-        user = accounts.update_user(session, current_actor(), user_id, changes)
-        session.commit()
-        return user
+        return account_cases.change_user(runtime.uow(), current_actor(), user_id, changes)
 
 
 @blp.route("/<id:user_id>/tokens")
@@ -156,10 +131,9 @@ class UserTokens(MethodView):
 
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
-    def post(self, data: dict[str, Any], user_id: int) -> dict[str, Any]:
+    def post(self, request: TokenRequest, user_id: int) -> dict[str, Any]:
         """Create a token for the account; the answer shows it this once."""
-        user = accounts.get_user(runtime.session(), current_actor(), user_id)
-        return _new_token(user, data)
+        return _new_token(user_id, request)
 
 
 @blp.route("/<id:user_id>/tokens/<id:token_id>")
@@ -169,8 +143,4 @@ class UserToken(MethodView):
     @blp.response(204)
     def delete(self, user_id: int, token_id: int) -> None:
         """Revoke the token; it stops working on the next request."""
-        session = runtime.session()
-        actor = current_actor()
-        accounts.get_user(session, actor, user_id)
-        accounts.revoke_token(session, actor, token_id, user_id=user_id)
-        session.commit()
+        account_cases.revoke_token(runtime.uow(), current_actor(), token_id, user_id)

@@ -20,6 +20,7 @@ from api.fields import (
 from inventory.choices import UserRole
 from inventory.fieldspec import SCHOOL_CODE
 from inventory.models.accounts import TOKEN_FIELDS, USER_FIELDS
+from inventory.services.account_cases import NewUser, TokenRequest
 from inventory.services.accounts import PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, SORTABLE
 
 
@@ -79,6 +80,10 @@ class UserCreateSchema(ma.Schema):
     is_active = fields.Boolean()
     password = Password(allow_none=True)
 
+    @ma.post_load
+    def _new_user(self, data: dict[str, Any], **_kwargs: Any) -> NewUser:
+        return NewUser(**{**data, "role": UserRole(data["role"])})
+
 
 class UserPatchSchema(ma.Schema):
     """What an admin may change about an account; the name is fixed."""
@@ -128,3 +133,7 @@ class TokenCreateSchema(ma.Schema):
         TOKEN_FIELDS["expires_in_days"],
         metadata={"description": "Days until the token stops working; none: no expiry"},
     )
+
+    @ma.post_load
+    def _request(self, data: dict[str, Any], **_kwargs: Any) -> TokenRequest:
+        return TokenRequest(**data)

@@ -21,6 +21,7 @@ from inventory.models import Region, ReportSnapshot
 from inventory.models.base import utcnow
 from inventory.services.common import PageRequest, PageResult
 from inventory.standards.registry import get_standard
+from inventory.unit_of_work import UnitOfWork
 
 SCHEDULER = "scheduler"
 
@@ -58,6 +59,23 @@ def publish(
     session.add(snapshot)
     session.flush()
     return snapshot
+
+
+def publish_report(
+    uow: UnitOfWork,
+    actor: Actor,
+    as_of: date,
+    *,
+    region: str | None = None,
+    standard_version: str | None = None,
+) -> ReportSnapshot:
+    """``publish`` as a use case of its own: committed once frozen, nothing kept on failure."""
+    with uow:
+        snapshot = publish(
+            uow.session, actor, as_of, region=region, standard_version=standard_version
+        )
+        uow.commit()
+        return snapshot
 
 
 def publish_month_end(session: Session, now: datetime) -> ReportSnapshot | None:

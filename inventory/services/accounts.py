@@ -443,7 +443,8 @@ def login(
 
     Raises TooManyAttempts, without checking the password, once the account name or the
     address has MAX_LOGIN_FAILURES failures within LOGIN_WINDOW. Failures are kept in the
-    database so every worker counts them. The caller commits, whatever the outcome.
+    database so every worker counts them: its use case (``account_cases.log_in``) commits
+    whatever the outcome.
     """
     now = now or utcnow()
     account = _account_key(name)

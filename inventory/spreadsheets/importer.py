@@ -4,8 +4,9 @@ Each row is parsed (``columns``), matched to an existing object by its natural k
 created, corrected or left alone through the entity's service (``create_*`` / ``update_*``), so
 the domain rules and the change log stay in the service layer. Every bad row is reported, with
 the row number and column as the person sees them in Excel, not just the first one. Nothing is
-kept unless every row is good: on any error, and always on a dry run, the session is rolled
-back. Otherwise the caller commits; all the changes carry one change-log batch id.
+kept unless every row is good: the import is one unit of work, committed only when every row
+is good and it is not a dry run, and rolled back otherwise. All the changes carry one
+change-log batch id. Callers never commit.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from inventory.spreadsheets.reader import (
     Sheet,
     open_sheet,
 )
+from inventory.unit_of_work import UnitOfWork
 
 MAX_REPORTED_ERRORS = 10_000  # beyond this, errors are counted but not listed
 PROGRESS_EVERY = 500  # rows between two progress() calls
@@ -124,7 +126,7 @@ class ImportResult:
 
     @property
     def committable(self) -> bool:
-        """The caller should commit: a real run without errors."""
+        """The rows are kept: a real run without errors."""
         return self.ok and not self.dry_run
 
     @property
@@ -533,7 +535,7 @@ class _Run:
 
 
 def import_sheet(
-    session: Session,
+    uow: UnitOfWork,
     actor: Actor,
     source: IO[bytes],
     entity: Entity | None = None,
@@ -544,15 +546,15 @@ def import_sheet(
 ) -> ImportResult:
     """Import the rows of ``source`` (a seekable XLSX or CSV file) as ``entity`` (or guess it).
 
-    Rolls the session back on a dry run or when any row is bad; otherwise leaves the changes in
-    the session for the caller to commit (``result.committable``). ``progress(n)`` is called
-    with the number of rows done since the previous call; ``on_open(sheet)`` once the header
-    row is found (e.g. to size a progress bar). Raises SpreadsheetError when the file cannot be
-    read as a sheet at all, or goes past one of ``limits`` (defaults if None).
+    Commits once when every row is good and it is not a dry run (``result.committable``);
+    otherwise rolls back, leaving the database as it was. ``progress(n)`` is called with the
+    number of rows done since the previous call; ``on_open(sheet)`` once the header row is found
+    (e.g. to size a progress bar). Raises SpreadsheetError when the file cannot be read as a
+    sheet at all, or goes past one of ``limits`` (defaults if None).
     """
     actor.require_write()
     batch = actor if actor.batch_id else actor.in_batch()
-    with open_sheet(source, entity, limits) as sheet:
+    with uow, open_sheet(source, entity, limits) as sheet:
         if on_open is not None:
             on_open(sheet)
         result = ImportResult(
@@ -564,25 +566,21 @@ def import_sheet(
             ignored_columns=sheet.ignored_headers,
             batch_id=batch.batch_id,
         )
-        adapter = ADAPTERS[sheet.entity.name](session, batch)
+        adapter = ADAPTERS[sheet.entity.name](uow.session, batch)
         run = _Run(sheet, adapter, result)
         pending = 0
-        try:
-            with session.no_autoflush:
-                for number, cells in sheet.rows():
-                    run.row(number, cells)
-                    pending += 1
-                    if progress is not None and pending >= PROGRESS_EVERY:
-                        progress(pending)
-                        pending = 0
-                adapter.finish()
-        except BaseException:
-            session.rollback()
-            raise
+        with uow.session.no_autoflush:
+            for number, cells in sheet.rows():
+                run.row(number, cells)
+                pending += 1
+                if progress is not None and pending >= PROGRESS_EVERY:
+                    progress(pending)
+                    pending = 0
+            adapter.finish()
         if progress is not None and pending:
             progress(pending)
-    if dry_run or not result.ok:
-        session.rollback()
+        if result.committable:
+            uow.commit()
     return result
 
 

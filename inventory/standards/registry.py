@@ -14,6 +14,7 @@ from inventory.errors import NotFound, duplicate
 from inventory.models import SchoolType, StandardVersion
 from inventory.standards.loader import default_source, default_standard, parse
 from inventory.standards.rules import Standard
+from inventory.unit_of_work import UnitOfWork
 
 BUILTIN = "builtin"
 
@@ -75,8 +76,18 @@ def get_standard(session: Session, version: str | None = None) -> Standard:
     return get_entry(session, version).standard
 
 
-def add_standard(session: Session, actor: Actor, source: str) -> StandardEntry:
-    """Store a new version from its TOML text (admins); it becomes the current standard."""
+def add_standard(uow: UnitOfWork, actor: Actor, source: str) -> StandardEntry:
+    """Store a new version from its TOML text (admins); it becomes the current standard.
+
+    One unit of work: committed once stored, the database as it was if the text is refused.
+    """
+    with uow:
+        entry = _add(uow.session, actor, source)
+        uow.commit()
+        return entry
+
+
+def _add(session: Session, actor: Actor, source: str) -> StandardEntry:
     actor.require_admin()
     known = set(session.scalars(sa.select(SchoolType.code)))
     standard = parse(source, known)
