@@ -21,6 +21,7 @@ from inventory.models import Region, ReportSnapshot
 from inventory.models.base import utcnow
 from inventory.services.common import PageRequest, PageResult
 from inventory.standards.registry import get_standard
+from inventory.unit_of_work import UnitOfWork
 
 SCHEDULER = "scheduler"
 
@@ -45,7 +46,10 @@ def publish(
     now = now or utcnow()
     standard = get_standard(session, standard_version)
     root = region_in_scope(session, actor, region)
-    body = coverage_report(session, actor, standard, region=root.code, as_of=as_of, now=now)
+    # Frozen as the JSON the API sends: what was published reads the same in any later version.
+    body = coverage_report(
+        session, actor, standard, region=root.code, as_of=as_of, now=now
+    ).as_json()
     snapshot = ReportSnapshot(
         as_of=as_of,
         region_code=root.code,
@@ -57,6 +61,30 @@ def publish(
     )
     session.add(snapshot)
     session.flush()
+    return snapshot
+
+
+def publish_report(
+    uow: UnitOfWork,
+    actor: Actor,
+    as_of: date,
+    *,
+    region: str | None = None,
+    standard_version: str | None = None,
+    now: datetime | None = None,
+) -> ReportSnapshot:
+    """Publish a report by hand (see ``publish``) in its own transaction: committed when it is
+    stored, nothing written when anything fails."""
+    with uow:
+        snapshot = publish(
+            uow.session,
+            actor,
+            as_of,
+            region=region,
+            standard_version=standard_version,
+            now=now,
+        )
+        uow.commit()
     return snapshot
 
 
