@@ -174,6 +174,7 @@ def test_a_report_is_read_through_its_attributes_with_dates_and_enums() -> None:
     assert report.by_stage[0].stage is Stage.PRIMARY
     assert report.by_region[1].region.direct and not report.by_region[0].region.direct
     assert report.totals.rate(Metric.DIGITAL_CAMPUS_RATE) == 0.75
+    assert {m: report.totals.rate(m) for m in Metric}  # every metric a trend follows is a rate
     assert report.counties[1].digital_campus_rate is None  # no schools: n/a, not 0
     assert report.by_region[0].tiers_declared[Tier.MET] == 2
     # Indexing reads the JSON form (the CLI's text output reads it so).
