@@ -96,7 +96,8 @@ def _body(
     if snapshot_id is not None:
         snapshot = snapshots.get_snapshot(session, actor, snapshot_id)
         return {**snapshot.body, "snapshot_id": snapshot.id}
-    return report.coverage_report(session, actor, get_standard(session), region=region, as_of=as_of)
+    live = report.coverage_report(session, actor, get_standard(session), region=region, as_of=as_of)
+    return live.as_json()
 
 
 @report_group.command("show")

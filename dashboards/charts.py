@@ -8,11 +8,11 @@ None ("n/a", drawn as nothing rather than as zero).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from inventory.choices import TIERS
+from inventory.choices import TIERS, Tier
 
 # The tiers' colours are part of their choice set; charts look them up by stored value.
 TIER_COLOURS = {tier.value: tier.colour or "#888" for tier in TIERS}
@@ -78,7 +78,7 @@ def bar_chart(
 class Segment:
     """One tier's part of a stacked bar."""
 
-    tier: str
+    tier: Tier
     x: float
     w: float
     count: int
@@ -96,24 +96,25 @@ class StackRow:
 
 
 def stacked_bars(
-    rows: Sequence[tuple[str, dict[str, int]]],
+    rows: Sequence[tuple[str, Mapping[Tier, int]]],
     *,
     width: int = 560,
     left: int = 110,
     row_h: int = 28,
 ) -> dict[str, Any]:
-    """Rows of (label, {tier: count}); each bar is as long as its row's share of the largest."""
+    """Rows of (label, schools per tier); each bar is as long as its row's share of the
+    largest."""
     plot_w = width - left - 60
     biggest = max((sum(c.values()) for _, c in rows), default=0) or 1
     out = []
     for i, (label, counts) in enumerate(rows):
         x = float(left)
         segments = []
-        for tier, colour in TIER_COLOURS.items():
+        for tier in TIERS:
             n = counts.get(tier, 0)
             w = round(n / biggest * plot_w, 1)
             if n:
-                segments.append(Segment(tier, round(x, 1), w, n, colour))
+                segments.append(Segment(tier, round(x, 1), w, n, TIER_COLOURS[tier.value]))
             x += w
         out.append(StackRow(label, 8 + i * row_h, sum(counts.values()), segments))
     return {"width": width, "height": 8 + len(rows) * row_h + 8, "left": left, "rows": out}
@@ -151,7 +152,9 @@ def line_chart(
 
     out = []
     for name, values in series:
-        actual, projected, dots = [], [], []
+        actual: list[str] = []
+        projected: list[str] = []
+        dots: list[tuple[float, float, str, bool]] = []
         last_actual: str | None = None
         for i, (value, is_projected) in enumerate(values):
             if value is None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from dashboards.auth import login_required, render
 from dashboards.i18n import label, lang_query, month, percent, region_name
 from inventory.choices import TIERS, Metric, RegionLevel, Stage, Tier
 from inventory.coverage import report, targets, trend
+from inventory.coverage.results import Metrics, MilestoneMark, RegionRef
 from inventory.errors import NotFound
 from inventory.models import Region
 from inventory.overview import milestones_of, next_milestone, school_tiers
@@ -32,18 +34,32 @@ def _months_before(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _link(region: dict[str, Any], as_of: str) -> str:
-    args = {"region": region["code"], "as_of": as_of, **lang_query()}
-    if region["level"] == RegionLevel.COUNTY.value:
+def _link(region: RegionRef, as_of: date) -> str:
+    args: dict[str, Any] = {"region": region.code, "as_of": as_of.isoformat(), **lang_query()}
+    if region.level is RegionLevel.COUNTY:
         return url_for("overview.schools", **args)
     return url_for("overview.overview", **args)
+
+
+def milestone_marks(
+    months: Sequence[date], milestones: Iterable[tuple[str, MilestoneMark]]
+) -> list[tuple[int, float, str]]:
+    """Milestones as (index of the month they fall due in, target, label) for the line chart;
+    one due in a month the chart does not show is left out."""
+    index = {(day.year, day.month): i for i, day in enumerate(months)}
+    marks = []
+    for name, m in milestones:
+        i = index.get((m.due_on.year, m.due_on.month))
+        if i is not None:
+            marks.append((i, m.value, f"{name} {month(m.due_on)}"))
+    return marks
 
 
 def _trend(root: Region, as_of: date, until: date) -> dict[str, Any]:
     """Declared and verified rates month by month, with the plan milestones drawn on them."""
     session, actor, standard = runtime.session(), common.actor(), common.standard()
     start = _months_before(as_of, TREND_MONTHS_BACK)
-    memo: dict[Any, dict[str, Any]] = {}  # both lines come from the same monthly aggregates
+    memo: dict[Any, Metrics] = {}  # both lines come from the same monthly aggregates
     lines = {
         metric: trend.trend(
             session,
@@ -58,20 +74,15 @@ def _trend(root: Region, as_of: date, until: date) -> dict[str, Any]:
         )
         for metric in (Metric.DIGITAL_CAMPUS_RATE, Metric.VERIFIED_DIGITAL_CAMPUS_RATE)
     }
-    declared = lines[Metric.DIGITAL_CAMPUS_RATE]["points"]
-    months = [p["date"] for p in declared]
-    index = {m[:7]: i for i, m in enumerate(months)}
-    marks = []
-    for metric, body in lines.items():
-        for m in body["milestones"]:
-            i = index.get(m["due_on"][:7])
-            if i is not None:
-                marks.append((i, float(m["value"]), f"{label(metric)} {month(m['due_on'])}"))
+    months = [p.date for p in lines[Metric.DIGITAL_CAMPUS_RATE].points]
+    marks = milestone_marks(
+        months, [(label(metric), m) for metric, line in lines.items() for m in line.milestones]
+    )
     return charts.line_chart(
         [month(m) for m in months],
         [
-            (label(metric), [(p["value"], p["projected"]) for p in body["points"]])
-            for metric, body in lines.items()
+            (label(metric), [(p.value, p.projected) for p in line.points])
+            for metric, line in lines.items()
         ],
         marks,
     )
@@ -93,32 +104,33 @@ def overview() -> Any:
         as_of=as_of,
         now=common.now(),
     )
-    root = session.get(Region, body["region"]["code"])
+    root = session.get(Region, body.region.code)
     assert root is not None
-    totals = body["totals"]
+    totals = body.totals
 
     milestone = next_milestone(session, root, as_of)
     standing = None
+    days_left = None
     if milestone is not None:
         standing = targets.milestone_status(session, actor, standard, milestone, now=common.now())
-        standing["days_left"] = (milestone.due_on - as_of).days
+        days_left = (milestone.due_on - as_of).days
     target = milestone.value if milestone is not None else None
 
-    children = [r for r in body["by_region"] if not r["region"].get("direct")]
+    children = [r for r in body.by_region if not r.region.direct]
     bars = charts.bar_chart(
         [
             (
-                region_name(r["region"]),
-                _link(r["region"], body["as_of"]),
-                r["digital_campus_rate"],
-                r["verified_digital_campus_rate"],
+                region_name(r.region),
+                _link(r.region, body.as_of),
+                r.digital_campus_rate,
+                r.verified_digital_campus_rate,
             )
             for r in children
         ],
         target,
     )
     stages = charts.stacked_bars(
-        [(label(Stage(s["stage"])), s["tiers_declared"]) for s in body["by_stage"] if s["schools"]]
+        [(label(s.stage), s.tiers_declared) for s in body.by_stage if s.schools]
     )
     horizon = min(
         max([m.due_on for m in milestones_of(session, root, Metric.DIGITAL_CAMPUS_RATE)] + [as_of]),
@@ -131,9 +143,9 @@ def overview() -> Any:
         session, actor, standard, root, as_of=as_of, now=common.now(), located_only=True
     ).items
     county_seats = []
-    regions = {r["region"]["code"]: r["region"] for r in body["counties"]}
-    for row in body["counties"]:
-        county = session.get(Region, row["region"]["code"])
+    regions = {r.region.code: r.region for r in body.counties}
+    for row in body.counties:
+        county = session.get(Region, row.region.code)
         if county is not None and county.seat_lat is not None and county.seat_lon is not None:
             county_seats.append(
                 (float(county.seat_lat), float(county.seat_lon), region_name(county))
@@ -150,6 +162,7 @@ def overview() -> Any:
             for c, a in sums.items()
             if c in regions
         ]
+    lang: dict[str, Any] = lang_query()
     school_map = charts.school_map(
         [
             (
@@ -157,12 +170,13 @@ def overview() -> Any:
                 s.longitude or 0.0,
                 (s.verified if map_tier == "verified" else s.declared).value,
                 s.name,
-                url_for("school_page.school", code=s.code, **lang_query()),
+                url_for("school_page.school", code=s.code, **lang),
             )
             for s in located
         ],
         county_seats,
     )
+    ancestors = _visible_ancestors(root)
     return render(
         "dash/overview.html",
         body=body,
@@ -171,6 +185,7 @@ def overview() -> Any:
         bad_date=bad_date,
         milestone=milestone,
         standing=standing,
+        days_left=days_left,
         bars=bars,
         stages=stages,
         line=line,
@@ -180,7 +195,7 @@ def overview() -> Any:
         link=_link,
         percent=percent,
         today=common.today().isoformat(),
-        parent=(_visible_ancestors(root) or [None])[-1],
+        parent=ancestors[-1] if ancestors else None,
         colours=charts.TIER_COLOURS,
         now=common.now(),
     )

@@ -26,10 +26,11 @@ from api.coverage.schemas import (
 )
 from api.fields import page_body, page_request
 from inventory.actor import Actor
-from inventory.choices import UserRole
-from inventory.coverage import evaluation, export, report, trend
+from inventory.choices import Stage, UserRole
+from inventory.coverage import evaluation, export, report, results, trend
 from inventory.errors import NotFound
 from inventory.models import Region, School
+from inventory.services.common import PageResult
 from inventory.standards.registry import get_standard
 
 blp = Blueprint("coverage", __name__, description="Coverage (覆盖率): reports, gaps, trends")
@@ -59,11 +60,11 @@ def _actor_for(args: dict[str, Any]) -> Actor:
     return actor
 
 
-def _stages(args: dict[str, Any]) -> frozenset[Any] | None:
+def _stages(args: dict[str, Any]) -> frozenset[Stage] | None:
     return frozenset(args.get("stage") or ()) or None
 
 
-def _report(args: dict[str, Any]) -> dict[str, Any]:
+def _report(args: dict[str, Any]) -> results.CoverageReport:
     session = runtime.session()
     standard = get_standard(session, args.get("standard"))
     return report.coverage_report(
@@ -82,7 +83,7 @@ class Coverage(MethodView):
 
     @blp.arguments(CoverageArgs, location="query")
     @blp.response(200, ReportSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> results.CoverageReport:
         """Coverage as of a date: per child region, stage, region × stage, counties ranked."""
         return _report(args)
 
@@ -96,7 +97,7 @@ class CoverageExport(MethodView):
     def get(self, args: dict[str, Any], fmt: str) -> Response:
         """Download the report: XLSX with a sheet per breakdown, or CSV of one breakdown."""
         body = _report(args)
-        name = f"coverage-{body['region']['code']}-{body['as_of']}"
+        name = f"coverage-{body.region.code}-{body.as_of.isoformat()}"
         if fmt == "xlsx":
             return download(export.report_xlsx(body, args["lang"]), fmt, name)
         return download(export.report_csv(body, args["breakdown"], args["lang"]), fmt, name)
@@ -108,7 +109,7 @@ class SchoolEvaluation(MethodView):
 
     @blp.arguments(EvaluationArgs, location="query")
     @blp.response(200, EvaluationSchema)
-    def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], code: str) -> results.Evaluation:
         """A school's declared and verified tiers and the reasons it misses the next tier."""
         session = runtime.session()
         standard = get_standard(session, args.get("standard"))
@@ -117,7 +118,7 @@ class SchoolEvaluation(MethodView):
         )
 
 
-def _gaps(args: dict[str, Any], paged: bool) -> Any:
+def _gaps(args: dict[str, Any], paged: bool) -> PageResult[results.Gap]:
     session = runtime.session()
     page = page_request(args) if paged else None
     standard = get_standard(session, args.get("standard"))
@@ -164,7 +165,7 @@ class Trend(MethodView):
 
     @blp.arguments(TrendArgs, location="query")
     @blp.response(200, TrendSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> results.Trend:
         """A metric at each month end between two dates (projected ahead), with milestones."""
         session = runtime.session()
         standard = get_standard(session, args.get("standard"))

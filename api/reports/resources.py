@@ -47,16 +47,13 @@ class Reports(MethodView):
     @blp.response(201, SnapshotBodySchema)
     def post(self, data: dict[str, Any]) -> ReportSnapshot:
         """Publish (freeze) the report of a region as of a date (admins, region admins)."""
-        session = runtime.session()
-        snapshot = snapshots.publish(
-            session,
+        return snapshots.publish_report(
+            runtime.uow(),
             current_actor(),
             data["as_of"],
             region=data.get("region"),
             standard_version=data.get("standard"),
         )
-        session.commit()
-        return snapshot
 
 
 @blp.route("/reports/<id:snapshot_id>")

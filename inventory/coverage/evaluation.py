@@ -14,6 +14,7 @@ from inventory.actor import Actor
 from inventory.choices import TIERS, CampusArchitecture, Stage, Tier, WirelessCoverage
 from inventory.coverage.reasons import reason
 from inventory.coverage.report import region_in_scope
+from inventory.coverage.results import Evaluation, Facts, Gap, Reason, SchoolRef, Side
 from inventory.coverage.schools import (
     WIRELESS_RANK,
     Selection,
@@ -35,10 +36,10 @@ def _needed(rooms: int, share: float) -> int:
 
 def rule_reasons(
     standard: Standard, row: Mapping[Any, Any], tier: Tier, *, verified: bool
-) -> list[dict[str, Any]]:
+) -> list[Reason]:
     """What the school of ``row`` lacks for ``tier``'s own rule (tiers below are met)."""
     rule: TierRule = standard.tiers[tier]
-    out: list[dict[str, Any]] = []
+    out: list[Reason] = []
     declared = int(row["uplink_mbps"])
     uplink = int(row["verified_mbps"]) if verified else declared
     need = rule.uplink_for(row["type_code"])
@@ -87,7 +88,7 @@ def rule_reasons(
 
 def verification_reasons(
     session: Session, standard: Standard, school_id: int, tier: Tier, as_of: date, now: datetime
-) -> list[dict[str, Any]]:
+) -> list[Reason]:
     """Why the school's uplinks are not confirmed by polling (the best active link's story)."""
     from inventory.coverage.schools import active_on
 
@@ -113,7 +114,7 @@ def verification_reasons(
     if verdict is None:
         return [reason("never_polled", tier)]
     limit = standard.verification.max_poll_age_hours
-    out: list[dict[str, Any]] = []
+    out: list[Reason] = []
     age = (now - verdict.checked_at).total_seconds() / 3600
     if age > limit:
         out.append(reason("stale", tier, hours=round(age, 1), limit=limit))
@@ -157,7 +158,7 @@ def _side(
     up_to: Tier | None,
     as_of: date,
     now: datetime,
-) -> dict[str, Any]:
+) -> Side:
     level = int(row["tier_verified" if verified else "tier_declared"])
     tier = TIERS[level]
     targets = (
@@ -165,49 +166,45 @@ def _side(
     )
     if up_to is None:
         targets = targets[:1]
-    reasons: list[dict[str, Any]] = []
+    reasons: list[Reason] = []
     for target in targets:
         found = rule_reasons(standard, row, target, verified=verified)
         if verified:
             declared_ok = not any(
-                r["code"].startswith("uplink")
+                r.code.startswith("uplink")
                 for r in rule_reasons(standard, row, target, verified=False)
             )
-            if declared_ok and any(r["code"] == "uplink_below" for r in found):
-                found = [r for r in found if r["code"] != "uplink_below"]
+            if declared_ok and any(r.code == "uplink_below" for r in found):
+                found = [r for r in found if r.code != "uplink_below"]
                 found[:0] = verification_reasons(
                     session, standard, int(row["school_id"]), target, as_of, now
                 )
-        seen = {(r["code"], r["en"]) for r in reasons}
-        reasons.extend(r for r in found if (r["code"], r["en"]) not in seen)
-    return {
-        "tier": tier.value,
-        "next_tier": TIERS[level + 1].value if level + 1 < len(TIERS) else None,
-        "reasons": reasons,
-    }
+        seen = {(r.code, r.en) for r in reasons}
+        reasons.extend(r for r in found if (r.code, r.en) not in seen)
+    return Side(tier, TIERS[level + 1] if level + 1 < len(TIERS) else None, tuple(reasons))
 
 
-def _facts(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {
-        "uplink_mbps": int(row["uplink_mbps"]),
-        "verified_uplink_mbps": int(row["verified_mbps"]),
-        "monitored": bool(row["monitored"]),
-        "campus_architecture": row["architecture"],
-        "wireless_coverage": row["wireless"],
-        "ordinary_classrooms": int(row["ordinary_rooms"]),
-        "standard_classrooms": int(row["standard_rooms"]),
-    }
+def _facts(row: Mapping[Any, Any]) -> Facts:
+    return Facts(
+        uplink_mbps=int(row["uplink_mbps"]),
+        verified_uplink_mbps=int(row["verified_mbps"]),
+        monitored=bool(row["monitored"]),
+        campus_architecture=CampusArchitecture(row["architecture"]),
+        wireless_coverage=WirelessCoverage(row["wireless"]),
+        ordinary_classrooms=int(row["ordinary_rooms"]),
+        standard_classrooms=int(row["standard_rooms"]),
+    )
 
 
-def _school_body(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {
-        "code": row["code"],
-        "name": row["name"],
-        "type_code": row["type_code"],
-        "stage": Stage(row["stage"]).value,
-        "region_code": row["region_code"],
-        "counted": bool(row["counted"]),
-    }
+def _school_ref(row: Mapping[Any, Any]) -> SchoolRef:
+    return SchoolRef(
+        code=row["code"],
+        name=row["name"],
+        type_code=row["type_code"],
+        stage=Stage(row["stage"]),
+        region_code=row["region_code"],
+        counted=bool(row["counted"]),
+    )
 
 
 def evaluate_school(
@@ -218,7 +215,7 @@ def evaluate_school(
     *,
     as_of: date | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> Evaluation:
     """A school's declared and verified tiers on a date, with what it lacks for the next tier.
 
     NotFound for an unknown or out-of-scope school. A school not open on the date, or of a type
@@ -231,27 +228,33 @@ def evaluate_school(
     assert root is not None
     rows = school_rows(standard, Selection(root.path, day, now, actor, school_id=school.id))
     row = session.execute(sa.select(rows)).mappings().first()
-    base = {
-        "school": {
-            "code": school.code,
-            "name": school.name,
-            "type_code": school.type_code,
-            "stage": school.school_type.stage.value,
-            "region_code": school.region_code,
-            "counted": school.type_code in standard.school_types,
-        },
-        "as_of": day.isoformat(),
-        "standard": standard.summary(),
-    }
+    ref = SchoolRef(
+        code=school.code,
+        name=school.name,
+        type_code=school.type_code,
+        stage=school.school_type.stage,
+        region_code=school.region_code,
+        counted=school.type_code in standard.school_types,
+    )
     if row is None:
-        return {**base, "evaluated": False, "declared": None, "verified": None, "facts": None}
-    return {
-        **base,
-        "evaluated": True,
-        "facts": _facts(row),
-        "declared": _side(session, standard, row, verified=False, up_to=None, as_of=day, now=now),
-        "verified": _side(session, standard, row, verified=True, up_to=None, as_of=day, now=now),
-    }
+        return Evaluation(
+            school=ref,
+            as_of=day,
+            standard=standard.summary(),
+            evaluated=False,
+            facts=None,
+            declared=None,
+            verified=None,
+        )
+    return Evaluation(
+        school=ref,
+        as_of=day,
+        standard=standard.summary(),
+        evaluated=True,
+        facts=_facts(row),
+        declared=_side(session, standard, row, verified=False, up_to=None, as_of=day, now=now),
+        verified=_side(session, standard, row, verified=True, up_to=None, as_of=day, now=now),
+    )
 
 
 def gap_list(
@@ -264,7 +267,7 @@ def gap_list(
     stages: frozenset[Stage] | None = None,
     page: PageRequest | None = None,
     now: datetime | None = None,
-) -> PageResult[dict[str, Any]]:
+) -> PageResult[Gap]:
     """Every counted school whose declared or verified tier is below the digital-campus tier,
     with what it lacks to reach it, by region then code; one page (all with ``page`` None)."""
     now = now or utcnow()
@@ -286,20 +289,17 @@ def gap_list(
     stmt = stmt.order_by(rows.c.region_code, rows.c.code)
     if page is not None:
         stmt = stmt.limit(page.per_page).offset((page.page - 1) * page.per_page)
-    items = []
-    for row in session.execute(stmt).mappings():
-        items.append(
-            {
-                "school": _school_body(row),
-                "facts": _facts(row),
-                "declared": _side(
-                    session, standard, row, verified=False, up_to=target, as_of=day, now=now
-                ),
-                "verified": _side(
-                    session, standard, row, verified=True, up_to=target, as_of=day, now=now
-                ),
-            }
+    items = [
+        Gap(
+            school=_school_ref(row),
+            facts=_facts(row),
+            declared=_side(
+                session, standard, row, verified=False, up_to=target, as_of=day, now=now
+            ),
+            verified=_side(session, standard, row, verified=True, up_to=target, as_of=day, now=now),
         )
+        for row in session.execute(stmt).mappings()
+    ]
     number = page.page if page else 1
     size = page.per_page if page else max(total, 1)
     return PageResult(items, total, number, size)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from openpyxl import Workbook
 
 from inventory import i18n
-from inventory.choices import TIERS, CampusArchitecture, Stage, Tier
+from inventory.choices import TIERS, Stage, Tier
+from inventory.coverage.results import CoverageReport, Gap
 from inventory.i18n import N_
 from inventory.spreadsheets.safety import csv_row, xlsx_row
 
@@ -108,6 +109,16 @@ def _cell(key: str, value: Any, lang: str) -> Any:
     return value
 
 
+# A live report, or a published one: the JSON it was frozen as.
+ReportBody = CoverageReport | Mapping[str, Any]
+
+
+def _json(report: ReportBody) -> dict[str, Any]:
+    """The JSON form the sheets are written from: a published report has nothing else, and a
+    live one written the same way gives the same file."""
+    return report.as_json() if isinstance(report, CoverageReport) else dict(report)
+
+
 def _table(report: dict[str, Any], breakdown: str, lang: str) -> tuple[list[str], list[list[Any]]]:
     _sheet, columns, rows_of = BREAKDOWNS[breakdown]
     header = [title(lang) for _key, title, _get in columns]
@@ -126,8 +137,9 @@ ABOUT = (
 )
 
 
-def report_xlsx(report: dict[str, Any], lang: str = "zh") -> bytes:
+def report_xlsx(body: ReportBody, lang: str = "zh") -> bytes:
     """The report as a workbook: an about sheet, then one sheet per breakdown."""
+    report = _json(body)
     lang = i18n.known(lang)
     en = lang == "en"
     book = Workbook()
@@ -164,9 +176,9 @@ def report_xlsx(report: dict[str, Any], lang: str = "zh") -> bytes:
     return out.getvalue()
 
 
-def report_csv(report: dict[str, Any], breakdown: str = "by_region", lang: str = "zh") -> str:
+def report_csv(body: ReportBody, breakdown: str = "by_region", lang: str = "zh") -> str:
     """One breakdown of the report as CSV (with a BOM, so that Excel reads UTF-8)."""
-    header, rows = _table(report, breakdown, i18n.known(lang))
+    header, rows = _table(_json(body), breakdown, i18n.known(lang))
     return _csv([header, *rows])
 
 
@@ -200,32 +212,32 @@ def _gap_header(lang: str) -> list[str]:
     return [i18n.translate(lang, msgid) for msgid in GAP_HEADERS]
 
 
-def _gap_rows(items: Iterable[dict[str, Any]], lang: str) -> list[list[Any]]:
+def _gap_rows(items: Iterable[Gap], lang: str) -> list[list[Any]]:
     rows = []
     for item in items:
-        school, facts = item["school"], item["facts"]
-        reasons = [r["en" if lang == "en" else "zh"] for r in item["verified"]["reasons"]]
+        school, facts = item.school, item.facts
+        reasons = [r.sentence(lang) for r in item.verified.reasons]
         rows.append(
             [
-                school["code"],
-                school["region_code"],
-                school["name"],
-                school["type_code"],
-                Stage(school["stage"]).label(lang),
-                Tier(item["declared"]["tier"]).label(lang),
-                Tier(item["verified"]["tier"]).label(lang),
-                facts["uplink_mbps"],
-                facts["verified_uplink_mbps"],
-                CampusArchitecture(facts["campus_architecture"]).label(lang),
-                facts["ordinary_classrooms"],
-                facts["standard_classrooms"],
+                school.code,
+                school.region_code,
+                school.name,
+                school.type_code,
+                school.stage.label(lang),
+                item.declared.tier.label(lang),
+                item.verified.tier.label(lang),
+                facts.uplink_mbps,
+                facts.verified_uplink_mbps,
+                facts.campus_architecture.label(lang),
+                facts.ordinary_classrooms,
+                facts.standard_classrooms,
                 i18n.translate(lang, "; ").join(reasons),
             ]
         )
     return rows
 
 
-def gaps_xlsx(items: Iterable[dict[str, Any]], lang: str = "zh") -> bytes:
+def gaps_xlsx(items: Iterable[Gap], lang: str = "zh") -> bytes:
     """The gap list as a workbook of one sheet."""
     lang = i18n.known(lang)
     book = Workbook()
@@ -241,7 +253,7 @@ def gaps_xlsx(items: Iterable[dict[str, Any]], lang: str = "zh") -> bytes:
     return out.getvalue()
 
 
-def gaps_csv(items: Iterable[dict[str, Any]], lang: str = "zh") -> str:
+def gaps_csv(items: Iterable[Gap], lang: str = "zh") -> str:
     """The gap list as CSV (with a BOM)."""
     lang = i18n.known(lang)
     return _csv([_gap_header(lang), *_gap_rows(items, lang)])

@@ -8,6 +8,7 @@ from typing import Any
 
 from inventory import i18n
 from inventory.choices import CampusArchitecture, ChoiceSet, Tier, WirelessCoverage
+from inventory.coverage.results import Reason
 from inventory.i18n import N_
 
 # reason code → catalogue message (the English sentence; its placeholders are the values)
@@ -61,13 +62,7 @@ def sentence(code: str, lang: str, values: dict[str, Any]) -> str:
     return i18n.translate(lang, TEMPLATES[code], **shown)
 
 
-def reason(code: str, tier: Tier, **values: Any) -> dict[str, Any]:
+def reason(code: str, tier: Tier, **values: Any) -> Reason:
     """A reason: its code, the tier it blocks, its values, and the two sentences."""
     stored = {k: v.value if isinstance(v, StrEnum) else v for k, v in values.items()}
-    return {
-        "code": code,
-        "tier": tier.value,
-        "values": stored,
-        "zh": sentence(code, "zh", stored),
-        "en": sentence(code, "en", stored),
-    }
+    return Reason(code, tier, stored, sentence(code, "zh", stored), sentence(code, "en", stored))

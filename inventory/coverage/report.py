@@ -8,16 +8,27 @@ rate, which is not a rate of 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from inventory import localday, scope
 from inventory.actor import Actor
-from inventory.choices import TIERS, CampusArchitecture, RegionLevel, Stage
+from inventory.choices import TIERS, CampusArchitecture, Metric, RegionLevel, Stage
+from inventory.coverage.results import (
+    CountyRow,
+    CoverageReport,
+    Kindergartens,
+    Metrics,
+    RegionRef,
+    RegionRow,
+    RegionStageRow,
+    StageRow,
+    Verification,
+)
 from inventory.coverage.schools import Selection, school_rows, subtree_codes
 from inventory.coverage.verified import uses_live_verdicts
 from inventory.errors import NotFound
@@ -46,6 +57,7 @@ COUNT_KEYS = (
     "ordinary_classrooms",
     "standard_classrooms",
 )
+M = TypeVar("M", bound=Metrics)
 
 
 @dataclass
@@ -59,8 +71,15 @@ class Counts:
         for key in COUNT_KEYS:
             self.values[key] += int(source.get(key) or 0)
 
-    def metrics(self) -> dict[str, Any]:
+    def metrics(self) -> Metrics:
         """Counts, tiers and rates, as the report shows them."""
+        return Metrics(**self._metric_values())
+
+    def row(self, kind: type[M], **extra: Any) -> M:
+        """A breakdown's row of these sums (``extra``: its region, stage or rank)."""
+        return kind(**self._metric_values(), **extra)
+
+    def _metric_values(self) -> dict[str, Any]:
         v = self.values
         schools = v["schools"]
 
@@ -69,8 +88,8 @@ class Counts:
 
         return {
             "schools": schools,
-            "tiers_declared": {t.value: v[f"declared_{t.value}"] for t in TIERS},
-            "tiers_verified": {t.value: v[f"verified_{t.value}"] for t in TIERS},
+            "tiers_declared": {t: v[f"declared_{t.value}"] for t in TIERS},
+            "tiers_verified": {t: v[f"verified_{t.value}"] for t in TIERS},
             "digital_campuses": v["digital_campus"],
             "verified_digital_campuses": v["verified_digital_campus"],
             "digital_campus_rate": rate(v["digital_campus"], schools),
@@ -149,13 +168,9 @@ def grouped_counts(
     return out
 
 
-def _region_body(region: Region) -> dict[str, Any]:
-    return {
-        "code": region.code,
-        "name_zh": region.name_zh,
-        "name_en": region.name_en,
-        "level": region.level.value,
-    }
+def region_ref(region: Region, *, direct: bool = False) -> RegionRef:
+    """A region as a report's breakdown names it."""
+    return RegionRef(region.code, region.name_zh, region.name_en, region.level, direct)
 
 
 def coverage_report(
@@ -167,7 +182,7 @@ def coverage_report(
     as_of: date | None = None,
     stages: frozenset[Stage] | None = None,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> CoverageReport:
     """The coverage report of a region subtree as of a date (default today): totals, per child
     region, per stage, per child region and stage, counties ranked, kindergartens apart."""
     now = now or utcnow()
@@ -219,59 +234,61 @@ def coverage_report(
         if county is not None:
             counties.setdefault(county, Counts()).add(values)
 
-    by_region = [{"region": _region_body(r), **per_child[r.code].metrics()} for r in children]
+    by_region = [per_child[r.code].row(RegionRow, region=region_ref(r)) for r in children]
     if direct.values["schools"]:
-        by_region.append({"region": {**_region_body(root), "direct": True}, **direct.metrics()})
-    ranked = [
-        {"region": _region_body(by_code[code]), **counts.metrics()}
-        for code, counts in counties.items()
-        if code in by_code
-    ]
-    ranked.sort(key=_rank_key)
-    for position, row in enumerate(ranked, 1):
-        row["rank"] = position if row["schools"] else None
-    return {
-        "region": _region_body(root),
-        "as_of": day.isoformat(),
-        "standard": standard.summary(),
-        "digital_campus_tier": standard.digital_campus_tier.value,
-        "verification": "live" if uses_live_verdicts(day, now) else "history",
-        "generated_at": localday.local(now).isoformat(),  # an instant, on the bureau's clock
-        "stages": sorted(s.value for s in stages) if stages else None,
-        "totals": totals.metrics(),
-        "by_region": by_region,
-        "by_stage": [{"stage": s.value, **per_stage[s].metrics()} for s in COUNTED_STAGES],
-        "by_region_stage": [
-            {"region": _region_body(by_code[child]), "stage": stage.value, **counts.metrics()}
-            for (child, stage), counts in sorted(
-                per_child_stage.items(),
-                key=lambda item: (
-                    item[0][0],
-                    COUNTED_STAGES.index(item[0][1]) if item[0][1] in COUNTED_STAGES else 9,
-                ),
-            )
-        ],
-        "counties": ranked,
-        "kindergartens": {
-            "totals": kinder.metrics(),
-            "by_region": [
-                {"region": _region_body(by_code[code]), **counts.metrics()}
+        by_region.append(direct.row(RegionRow, region=region_ref(root, direct=True)))
+    ranked = sorted(
+        (
+            counts.row(CountyRow, region=region_ref(by_code[code]), rank=None)
+            for code, counts in counties.items()
+            if code in by_code
+        ),
+        key=_rank_key,
+    )
+    region_stage = sorted(
+        per_child_stage.items(),
+        key=lambda item: (
+            item[0][0],
+            COUNTED_STAGES.index(item[0][1]) if item[0][1] in COUNTED_STAGES else 9,
+        ),
+    )
+    return CoverageReport(
+        region=region_ref(root),
+        as_of=day,
+        standard=standard.summary(),
+        digital_campus_tier=standard.digital_campus_tier,
+        verification=Verification.LIVE if uses_live_verdicts(day, now) else Verification.HISTORY,
+        generated_at=localday.local(now),
+        stages=tuple(sorted(stages)) if stages else None,
+        totals=totals.metrics(),
+        by_region=tuple(by_region),
+        by_stage=tuple(per_stage[s].row(StageRow, stage=s) for s in COUNTED_STAGES),
+        by_region_stage=tuple(
+            counts.row(RegionStageRow, region=region_ref(by_code[child]), stage=stage)
+            for (child, stage), counts in region_stage
+        ),
+        counties=tuple(
+            replace(row, rank=position if row.schools else None)
+            for position, row in enumerate(ranked, 1)
+        ),
+        kindergartens=Kindergartens(
+            kinder.metrics(),
+            tuple(
+                counts.row(RegionRow, region=region_ref(by_code[code]))
                 for code, counts in kinder_child.items()
                 if code in by_code
-            ],
-        },
-    }
+            ),
+        ),
+    )
 
 
-def _rank_key(row: dict[str, Any]) -> tuple[int, float, float, str]:
+def _rank_key(row: CountyRow) -> tuple[int, float, float, str]:
     """Counties with schools first, by verified then declared digital-campus rate, best first."""
-    verified = row["verified_digital_campus_rate"]
-    declared = row["digital_campus_rate"]
     return (
-        0 if row["schools"] else 1,
-        -(verified or 0.0),
-        -(declared or 0.0),
-        row["region"]["code"],
+        0 if row.schools else 1,
+        -(row.verified_digital_campus_rate or 0.0),
+        -(row.digital_campus_rate or 0.0),
+        row.region.code,
     )
 
 
@@ -279,13 +296,13 @@ def metric_value(
     session: Session,
     actor: Actor,
     standard: Standard,
-    metric: str,
+    metric: Metric,
     *,
     root: Region,
     as_of: date,
     now: datetime,
     stages: frozenset[Stage] | None = None,
-    memo: dict[Any, dict[str, Any]] | None = None,
+    memo: dict[Any, Metrics] | None = None,
 ) -> float | None:
     """One rate of the counted schools of a subtree on a date (trend points, milestones).
 
@@ -295,8 +312,7 @@ def metric_value(
     """
     key = (root.code, as_of, stages)
     if memo is not None and key in memo:
-        value = memo[key][metric]
-        return value if value is None else float(value)
+        return memo[key].rate(metric)
     sel = Selection(
         root.path,
         as_of,
@@ -313,5 +329,4 @@ def metric_value(
     metrics = totals.metrics()
     if memo is not None:
         memo[key] = metrics
-    value = metrics[metric]
-    return value if value is None else float(value)
+    return metrics.rate(metric)

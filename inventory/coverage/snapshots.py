@@ -46,7 +46,10 @@ def publish(
     now = now or utcnow()
     standard = get_standard(session, standard_version)
     root = region_in_scope(session, actor, region)
-    body = coverage_report(session, actor, standard, region=root.code, as_of=as_of, now=now)
+    # Frozen as the JSON the API sends: what was published reads the same in any later version.
+    body = coverage_report(
+        session, actor, standard, region=root.code, as_of=as_of, now=now
+    ).as_json()
     snapshot = ReportSnapshot(
         as_of=as_of,
         region_code=root.code,
@@ -68,14 +71,21 @@ def publish_report(
     *,
     region: str | None = None,
     standard_version: str | None = None,
+    now: datetime | None = None,
 ) -> ReportSnapshot:
-    """``publish`` as a use case of its own: committed once frozen, nothing kept on failure."""
+    """Publish a report by hand (see ``publish``) in its own transaction: committed when it is
+    stored, nothing written when anything fails."""
     with uow:
         snapshot = publish(
-            uow.session, actor, as_of, region=region, standard_version=standard_version
+            uow.session,
+            actor,
+            as_of,
+            region=region,
+            standard_version=standard_version,
+            now=now,
         )
         uow.commit()
-        return snapshot
+    return snapshot
 
 
 def publish_month_end(session: Session, now: datetime) -> ReportSnapshot | None:

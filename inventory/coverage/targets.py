@@ -18,7 +18,8 @@ from inventory import localday
 from inventory.actor import Actor
 from inventory.choices import Metric, MilestoneStatus, Stage
 from inventory.coverage.report import metric_value, region_in_scope
-from inventory.coverage.trend import recent_line
+from inventory.coverage.results import MilestoneStanding, PlanProgress
+from inventory.coverage.trend import milestone_stages, recent_line
 from inventory.errors import NotFound, duplicate
 from inventory.models import Milestone, Plan, Region
 from inventory.models.base import utcnow
@@ -195,7 +196,7 @@ def milestone_status(
     milestone: Milestone,
     *,
     now: datetime | None = None,
-) -> dict[str, Any]:
+) -> MilestoneStanding:
     """Where one milestone stands today: current value, gap, status, projection to its date."""
     now = now or utcnow()
     today = localday.day_of(now)
@@ -205,7 +206,7 @@ def milestone_status(
 
     def value_on(day: date) -> float | None:
         return metric_value(
-            session, actor, standard, metric.value, root=root, as_of=day, now=now, stages=stages
+            session, actor, standard, metric, root=root, as_of=day, now=now, stages=stages
         )
 
     current = value_on(today)
@@ -228,40 +229,40 @@ def milestone_status(
             status = MilestoneStatus.ON_TRACK
         else:
             status = MilestoneStatus.AT_RISK
-    return {
-        "id": milestone.id,
-        "plan": milestone.plan.code,
-        "metric": metric.value,
-        "region_code": milestone.region_code,
-        "stages": milestone.stages,
-        "due_on": milestone.due_on.isoformat(),
-        "value": milestone.value,
-        "note": milestone.note,
-        "current": current,
-        "value_at_due": at_due,
-        "projected_at_due": projected,
-        "gap": None if current is None else round(max(0.0, milestone.value - current), 6),
-        "status": status.value,
-        "standard": standard.version,
-    }
+    return MilestoneStanding(
+        id=milestone.id,
+        plan=milestone.plan.code,
+        metric=metric,
+        region_code=milestone.region_code,
+        stages=milestone_stages(milestone),
+        due_on=milestone.due_on,
+        value=milestone.value,
+        note=milestone.note,
+        current=current,
+        value_at_due=at_due,
+        projected_at_due=projected,
+        gap=None if current is None else round(max(0.0, milestone.value - current), 6),
+        status=status,
+        standard=standard.version,
+    )
 
 
 def plan_progress(
     session: Session, actor: Actor, standard: Standard, plan_id: int, *, now: datetime | None = None
-) -> dict[str, Any]:
+) -> PlanProgress:
     """A plan with the standing of each milestone the actor may see (its region in scope)."""
     plan = get_plan(session, plan_id)
-    rows = [
+    rows = tuple(
         milestone_status(session, actor, standard, m, now=now)
         for m in plan.milestones
         if _visible_region(session, actor, m.region_code)
-    ]
-    return {
-        "id": plan.id,
-        "code": plan.code,
-        "name_zh": plan.name_zh,
-        "name_en": plan.name_en,
-        "region_code": plan.region_code,
-        "standard": standard.summary(),
-        "milestones": rows,
-    }
+    )
+    return PlanProgress(
+        id=plan.id,
+        code=plan.code,
+        name_zh=plan.name_zh,
+        name_en=plan.name_en,
+        region_code=plan.region_code,
+        standard=standard.summary(),
+        milestones=rows,
+    )

@@ -13,6 +13,7 @@ from inventory import localday
 from inventory.actor import Actor
 from inventory.choices import Metric, Stage
 from inventory.coverage.report import metric_value, region_in_scope
+from inventory.coverage.results import Metrics, MilestoneMark, RegionLabel, Trend, TrendPoint
 from inventory.errors import invalid
 from inventory.localday import month_end
 from inventory.models import Milestone, Region
@@ -74,7 +75,7 @@ def recent_line(
     today: date,
     now: datetime,
     stages: frozenset[Stage] | None,
-    memo: dict[Any, dict[str, Any]] | None = None,
+    memo: dict[Any, Metrics] | None = None,
 ) -> Line | None:
     """The line through the metric at the last six month ends and today."""
     cursor = previous_month_end(today)
@@ -89,7 +90,7 @@ def recent_line(
             session,
             actor,
             standard,
-            metric.value,
+            metric,
             root=root,
             as_of=day,
             now=now,
@@ -112,8 +113,8 @@ def trend(
     region: str | None = None,
     stages: frozenset[Stage] | None = None,
     now: datetime | None = None,
-    memo: dict[Any, dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+    memo: dict[Any, Metrics] | None = None,
+) -> Trend:
     """The metric at each month end from ``start`` to ``end``: computed up to today, projected
     after (the line of the last six months); the plan milestones on the metric alongside.
 
@@ -127,7 +128,7 @@ def trend(
     now = now or utcnow()
     today = localday.day_of(now)
     root = region_in_scope(session, actor, region)
-    points: list[dict[str, Any]] = []
+    points: list[TrendPoint] = []
     line: Line | None = None
     line_done = False
     for day in month_ends(start, end):
@@ -136,35 +137,35 @@ def trend(
                 session,
                 actor,
                 standard,
-                metric.value,
+                metric,
                 root=root,
                 as_of=day,
                 now=now,
                 stages=stages,
                 memo=memo,
             )
-            points.append({"date": day.isoformat(), "value": value, "projected": False})
+            points.append(TrendPoint(day, value, projected=False))
             continue
         if not line_done:
             line = recent_line(session, actor, standard, metric, root, today, now, stages, memo)
             line_done = True
         projected = round(line.at(day), 6) if line is not None else None
-        points.append({"date": day.isoformat(), "value": projected, "projected": True})
-    return {
-        "metric": metric.value,
-        "region": {"code": root.code, "name_zh": root.name_zh, "name_en": root.name_en},
-        "standard": standard.summary(),
-        "stages": sorted(s.value for s in stages) if stages else None,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "points": points,
-        "milestones": milestones_on(session, metric, root, start, end),
-    }
+        points.append(TrendPoint(day, projected, projected=True))
+    return Trend(
+        metric=metric,
+        region=RegionLabel(root.code, root.name_zh, root.name_en),
+        standard=standard.summary(),
+        stages=tuple(sorted(stages)) if stages else None,
+        start=start,
+        end=end,
+        points=tuple(points),
+        milestones=milestones_on(session, metric, root, start, end),
+    )
 
 
 def milestones_on(
     session: Session, metric: Metric, root: Region, start: date, end: date
-) -> list[dict[str, Any]]:
+) -> tuple[MilestoneMark, ...]:
     """Milestones of any plan on this metric for this region, due between the dates."""
     rows = session.scalars(
         sa.select(Milestone)
@@ -176,13 +177,11 @@ def milestones_on(
         )
         .order_by(Milestone.due_on, Milestone.id)
     )
-    return [
-        {
-            "id": m.id,
-            "plan": m.plan.code,
-            "due_on": m.due_on.isoformat(),
-            "value": m.value,
-            "stages": m.stages,
-        }
-        for m in rows
-    ]
+    return tuple(
+        MilestoneMark(m.id, m.plan.code, m.due_on, m.value, milestone_stages(m)) for m in rows
+    )
+
+
+def milestone_stages(milestone: Milestone) -> tuple[Stage, ...]:
+    """The stages a milestone counts, as stored (empty: every stage in the standard's scope)."""
+    return tuple(Stage(s) for s in milestone.stages)
