@@ -5,8 +5,9 @@ the import of the models, naming the field."""
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable
 from datetime import date
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pytest
 
@@ -27,6 +28,15 @@ from inventory.models.schools import (
     SCHOOL_FIELDS,
     ClassroomValues,
     SchoolValues,
+)
+from inventory.services import (
+    campus_networks,
+    classrooms,
+    credentials,
+    devices,
+    links,
+    regions,
+    schools,
 )
 
 BOUND: list[tuple[spec.FieldTable, type, tuple[str, ...]]] = [
@@ -117,3 +127,30 @@ class _Total(TypedDict):
 def test_a_typed_input_must_let_a_patch_leave_any_field_out() -> None:
     with pytest.raises(spec.TableMismatch, match="must be total=False"):
         spec.table("thing", _Total, name=spec.Field(spec.Text(9), required=True))
+
+
+SERVICES: list[tuple[Callable[..., Any], str, type]] = [
+    (schools.create_school, "data", SchoolValues),
+    (schools.update_school, "changes", SchoolValues),
+    (classrooms.create_classroom, "data", ClassroomValues),
+    (classrooms.update_classroom, "changes", ClassroomValues),
+    (campus_networks.create_campus_network, "data", CampusNetworkValues),
+    (campus_networks.update_campus_network, "changes", CampusNetworkValues),
+    (links.create_link, "data", LinkValues),
+    (links.update_link, "changes", LinkValues),
+    (devices.create_device, "data", DeviceValues),
+    (devices.update_device, "changes", DeviceValues),
+    (credentials.create_credential, "data", CredentialValues),
+    (credentials.update_credential, "changes", CredentialValues),
+    (regions.create_region, "data", RegionValues),
+    (regions.update_region, "changes", RegionValues),
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "parameter", "values"), SERVICES, ids=lambda x: getattr(x, "__name__", x)
+)
+def test_services_take_the_typed_input_of_their_entity(
+    service: Callable[..., Any], parameter: str, values: type
+) -> None:
+    assert typing.get_type_hints(service)[parameter] is values
