@@ -12,6 +12,7 @@ not at all, with upgrade histories dated 2019–2026 so that coverage "as of" di
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,13 @@ from demo.data import (
 from demo.places import HIGHER, port_patterns
 from demo.schools import _Generator
 from inventory.actor import Actor
+from inventory.models.network import (
+    CampusNetworkValues,
+    CredentialValues,
+    DeviceValues,
+    LinkValues,
+)
+from inventory.models.schools import ClassroomValues, SchoolValues
 from inventory.secretbox import SecretBox
 from inventory.services import campus_networks, classrooms, credentials, devices, links, schools
 
@@ -76,8 +84,13 @@ def load(
     batch = actor if actor.batch_id else actor.in_batch()
     assert batch.batch_id is not None
     credential_ids: dict[str, int] = {}
+    # The generator's plain dicts are the services' typed inputs (choices given by their
+    # stored values, which the services turn into members): this is where they become so.
     for data in inventory.credentials:
-        credential_ids[data["name"]] = credentials.create_credential(session, batch, box, data).id
+        profile = cast(CredentialValues, data)
+        credential_ids[data["name"]] = credentials.create_credential(
+            session, batch, box, profile
+        ).id
     counts = dict.fromkeys(("campus_networks", "devices", "links", "classrooms"), 0)
     pending = 0
     # Every service flushes what it adds, so each uniqueness check sees all earlier rows; the
@@ -85,21 +98,22 @@ def load(
     with session.no_autoflush:
         for school in inventory.schools:
             code = school.code
-            schools.create_school(session, batch, school.data)
+            schools.create_school(session, batch, cast(SchoolValues, school.data))
             for network in school.campus_networks:
-                campus_networks.create_campus_network(session, batch, code, network)
+                state = cast(CampusNetworkValues, network)
+                campus_networks.create_campus_network(session, batch, code, state)
             device_ids: dict[str, int] = {}
             for device in school.devices:
                 credential_id = credential_ids[device.credential] if device.credential else None
-                created = devices.create_device(
-                    session, batch, code, {**device.data, "credential_id": credential_id}
-                )
+                device_data = cast(DeviceValues, {**device.data, "credential_id": credential_id})
+                created = devices.create_device(session, batch, code, device_data)
                 device_ids[device.data["name"]] = created.id
             for link in school.links:
                 device_id = device_ids[link.device] if link.device else None
-                links.create_link(session, batch, code, {**link.data, "device_id": device_id})
+                link_data = cast(LinkValues, {**link.data, "device_id": device_id})
+                links.create_link(session, batch, code, link_data)
             for room in school.classrooms:
-                classrooms.create_classroom(session, batch, code, room)
+                classrooms.create_classroom(session, batch, code, cast(ClassroomValues, room))
             counts["campus_networks"] += len(school.campus_networks)
             counts["devices"] += len(school.devices)
             counts["links"] += len(school.links)

@@ -14,7 +14,10 @@ raising the bandwidth cap is one edit too.
 
 from __future__ import annotations
 
+import decimal
 import re
+import types
+import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -57,11 +60,18 @@ class Rule:
     """The type of a value and its limits; ``kind`` names it for the ways in."""
 
     kind: ClassVar[str] = "any"
+    # What a valid value is in Python: the types a field of this rule has in its entity's
+    # typed input (``ClassroomValues``...).
+    python: ClassVar[tuple[type, ...]] = (object,)
     unit: str | None = None
 
     def sql_type(self) -> sa.types.TypeEngine[Any] | None:
         """The column type the rule implies, or None where the annotation says it all."""
         return None
+
+    def python_types(self) -> tuple[type, ...]:
+        """The Python types of a valid value."""
+        return self.python
 
 
 @dataclass(eq=False)
@@ -73,6 +83,7 @@ class Text(Rule):
     pattern: re.Pattern[str] | None = None
     pattern_message: str | None = None
     kind: ClassVar[str] = "text"
+    python: ClassVar[tuple[type, ...]] = (str,)
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.String(self.max_length)
@@ -84,6 +95,7 @@ class Digits(Rule):
 
     count: int
     kind: ClassVar[str] = "digits"
+    python: ClassVar[tuple[type, ...]] = (str,)
 
     @property
     def max_length(self) -> int:
@@ -101,6 +113,7 @@ class Whole(Rule):
     high: int
     unit: str | None = None
     kind: ClassVar[str] = "int"
+    python: ClassVar[tuple[type, ...]] = (int,)
 
 
 @dataclass(eq=False)
@@ -112,6 +125,8 @@ class Decimal(Rule):
     precision: int
     places: int
     kind: ClassVar[str] = "decimal"
+    # The sheets give a Decimal, the API and the forms a float; the column takes either.
+    python: ClassVar[tuple[type, ...]] = (decimal.Decimal, float)
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.Numeric(self.precision, self.places)
@@ -124,6 +139,7 @@ class Share(Rule):
     low: float = 0
     high: float = 1
     kind: ClassVar[str] = "share"
+    python: ClassVar[tuple[type, ...]] = (float,)
 
 
 @dataclass(eq=False)
@@ -133,6 +149,7 @@ class Day(Rule):
     low: date
     high: date
     kind: ClassVar[str] = "date"
+    python: ClassVar[tuple[type, ...]] = (date,)
 
 
 @dataclass(eq=False)
@@ -140,6 +157,7 @@ class Flag(Rule):
     """Yes or no."""
 
     kind: ClassVar[str] = "bool"
+    python: ClassVar[tuple[type, ...]] = (bool,)
 
 
 @dataclass(eq=False)
@@ -149,6 +167,9 @@ class Choice(Rule):
     choices: type[ChoiceSet]
     kind: ClassVar[str] = "choice"
 
+    def python_types(self) -> tuple[type, ...]:
+        return (self.choices,)
+
 
 @dataclass(eq=False)
 class Address(Rule):
@@ -156,6 +177,7 @@ class Address(Rule):
 
     max_length: int = 45
     kind: ClassVar[str] = "address"
+    python: ClassVar[tuple[type, ...]] = (str,)
 
     def sql_type(self) -> sa.types.TypeEngine[Any]:
         return sa.String(self.max_length)
@@ -169,6 +191,7 @@ class Secret(Rule):
     min_length: int
     max_length: int
     kind: ClassVar[str] = "secret"
+    python: ClassVar[tuple[type, ...]] = (str,)
 
 
 NO_DEFAULT: Any = object()
@@ -235,9 +258,58 @@ class FieldTable(Mapping[str, Field]):
         return {name: f.default for name, f in self.fields.items() if f.has_default}
 
 
-def table(entity: str, **fields: Field) -> FieldTable:
-    """The field table of ``entity``."""
-    return FieldTable(entity, dict(fields))
+class TableMismatch(TypeError):
+    """An entity's typed input and its field table do not name the same fields alike."""
+
+
+def table(
+    entity: str,
+    values: type | None = None,
+    /,
+    *,
+    references: tuple[str, ...] = (),
+    **fields: Field,
+) -> FieldTable:
+    """The field table of ``entity``; with ``values``, bound to the entity's typed input.
+
+    ``values`` is the ``TypedDict`` (``total=False``) that services take as create data and
+    patch changes. It must have exactly the table's fields, each of its rule's Python type (with
+    ``None`` where the field may be empty), plus the ``references`` (ids of other rows, which
+    have no rule here); anything else is a ``TableMismatch`` at import time, naming the field.
+    """
+    built = FieldTable(entity, dict(fields))
+    if values is not None:
+        check_values(built, values, references)
+    return built
+
+
+def check_values(fields: FieldTable, values: type, references: tuple[str, ...] = ()) -> None:
+    """Raise ``TableMismatch`` unless ``values`` types exactly the fields of the table."""
+    name = values.__name__
+    problems: list[str] = []
+    if getattr(values, "__required_keys__", None):
+        problems.append(f"{name} must be total=False (a patch may leave any field out)")
+    hints = typing.get_type_hints(values)
+    expected = set(fields) | set(references)
+    if extra := [key for key in hints if key not in expected]:
+        problems.append(f"{name} has {', '.join(extra)}, which the {fields.entity} table lacks")
+    if missing := [key for key in expected if key not in hints]:
+        problems.append(f"{name} lacks {', '.join(missing)} of the {fields.entity} table")
+    for key, spec in fields.items():
+        if key not in hints:
+            continue
+        want = spec.rule.python_types()
+        given = hints[key]
+        parts = set(typing.get_args(given)) if _is_union(given) else {given}
+        if parts - {types.NoneType} != set(want) or (types.NoneType in parts) != spec.nullable:
+            shown = " | ".join([t.__name__ for t in want] + (["None"] if spec.nullable else []))
+            problems.append(f"{name}.{key} must be {shown} (its rule in the {fields.entity} table)")
+    if problems:
+        raise TableMismatch("; ".join(problems))
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
 
 
 # --- rules many fields share -----------------------------------------------------------------

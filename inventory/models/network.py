@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -26,8 +27,67 @@ from inventory.choices import (
 from inventory.models.base import Base, Timestamped, enum_type, lifecycle_of
 from inventory.models.schools import School
 
+# Typed inputs: what services take as create data and as patch changes (any subset). The field
+# tables below are bound to them (``spec.table``), so a field named in one is in the other;
+# ``references`` are ids of other rows, which have no rule of their own.
+
+
+class CampusNetworkValues(TypedDict, total=False):
+    architecture: CampusArchitecture
+    backbone_mbps: int | None
+    wireless_coverage: WirelessCoverage
+    commissioned_on: date
+    notes: str | None
+
+
+class CredentialValues(TypedDict, total=False):
+    """Secrets in plaintext: the services store only their Fernet tokens."""
+
+    name: str
+    version: SnmpVersion
+    community: str | None
+    username: str | None
+    auth_protocol: SnmpAuthProtocol | None
+    auth_key: str | None
+    priv_protocol: SnmpPrivProtocol | None
+    priv_key: str | None
+    notes: str | None
+
+
+class DeviceValues(TypedDict, total=False):
+    name: str
+    role: DeviceRole
+    status: DeviceStatus
+    mgmt_address: str
+    snmp_port: int
+    credential_id: int | None
+    polling_enabled: bool
+    poll_interval_s: int | None
+    vendor: str | None
+    model: str | None
+    serial: str | None
+    sys_descr: str | None
+    sys_object_id: str | None
+    notes: str | None
+
+
+class LinkValues(TypedDict, total=False):
+    kind: LinkKind
+    carrier: Carrier | None
+    medium: LinkMedium
+    down_mbps: int
+    up_mbps: int
+    circuit_id: str | None
+    commissioned_on: date | None
+    decommissioned_on: date | None
+    device_id: int | None
+    interface_name: str | None
+    notes: str | None
+
+
 CAMPUS_NETWORK_FIELDS = spec.table(
     "campus_network",
+    CampusNetworkValues,
     architecture=spec.Field(spec.Choice(CampusArchitecture), required=True),
     backbone_mbps=spec.Field(spec.BANDWIDTH),
     wireless_coverage=spec.Field(spec.Choice(WirelessCoverage), default=WirelessCoverage.NONE),
@@ -37,6 +97,7 @@ CAMPUS_NETWORK_FIELDS = spec.table(
 
 CREDENTIAL_FIELDS = spec.table(
     "snmp_credential",
+    CredentialValues,
     name=spec.Field(spec.Text(64), required=True),
     version=spec.Field(spec.Choice(SnmpVersion), required=True),
     community=spec.Field(spec.Secret(1, 64)),
@@ -50,6 +111,8 @@ CREDENTIAL_FIELDS = spec.table(
 
 DEVICE_FIELDS = spec.table(
     "device",
+    DeviceValues,
+    references=("credential_id",),
     name=spec.Field(spec.Text(64), required=True),
     role=spec.Field(spec.Choice(DeviceRole), required=True),
     status=spec.Field(spec.Choice(DeviceStatus), default=DeviceStatus.ACTIVE),
@@ -74,6 +137,8 @@ DEVICE_FIELDS = spec.table(
 
 LINK_FIELDS = spec.table(
     "network_link",
+    LinkValues,
+    references=("device_id",),
     kind=spec.Field(spec.Choice(LinkKind), required=True),
     carrier=spec.Field(spec.Choice(Carrier)),
     medium=spec.Field(spec.Choice(LinkMedium), required=True),

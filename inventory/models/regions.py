@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,8 +12,22 @@ from inventory import fieldspec as spec
 from inventory.choices import RegionLevel, Stage
 from inventory.models.base import Base, enum_type
 
+
+class RegionValues(TypedDict, total=False):
+    """What region services take as create data and patch changes (bound to REGION_FIELDS)."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: RegionLevel
+    parent_code: str | None
+    seat_lat: Decimal | float | None
+    seat_lon: Decimal | float | None
+
+
 REGION_FIELDS = spec.table(
     "region",
+    RegionValues,
     code=spec.Field(spec.REGION_CODE, required=True),
     name_zh=spec.Field(spec.Text(64), required=True),
     name_en=spec.Field(spec.Text(128), required=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,8 +15,46 @@ from inventory.choices import ClassroomKind, DisplayKind, Lifecycle
 from inventory.models.base import Base, Timestamped, enum_type, lifecycle_of
 from inventory.models.regions import Region, SchoolType
 
+# Typed inputs: what services take as create data and as patch changes (any subset). The field
+# tables below are bound to them (``spec.table``), so a field named in one is in the other.
+
+
+class SchoolValues(TypedDict, total=False):
+    code: str
+    name: str
+    name_en: str | None
+    type_code: str
+    region_code: str
+    address: str | None
+    latitude: Decimal | float | None
+    longitude: Decimal | float | None
+    students: int | None
+    teachers: int | None
+    ordinary_classrooms: int | None
+    opened_on: date | None
+    closed_on: date | None
+
+
+class ClassroomValues(TypedDict, total=False):
+    room_code: str
+    building: str | None
+    floor: int | None
+    kind: ClassroomKind
+    display: DisplayKind
+    has_teacher_terminal: bool
+    has_visualiser: bool
+    has_audio: bool
+    has_recording: bool
+    wired_mbps: int | None
+    wireless_mbps: int | None
+    commissioned_on: date | None
+    decommissioned_on: date | None
+    notes: str | None
+
+
 SCHOOL_FIELDS = spec.table(
     "school",
+    SchoolValues,
     code=spec.Field(spec.SCHOOL_CODE, required=True),
     name=spec.Field(spec.Text(128), required=True),
     name_en=spec.Field(spec.Text(200)),
@@ -33,6 +72,7 @@ SCHOOL_FIELDS = spec.table(
 
 CLASSROOM_FIELDS = spec.table(
     "classroom",
+    ClassroomValues,
     room_code=spec.Field(spec.Text(32), required=True),
     building=spec.Field(spec.Text(64)),
     floor=spec.Field(spec.Whole(-5, 100)),

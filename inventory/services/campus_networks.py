@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -14,54 +12,36 @@ from inventory.actor import Actor
 from inventory.choices import CampusArchitecture, WirelessCoverage
 from inventory.errors import duplicate
 from inventory.models import CampusNetwork, School
-from inventory.models.network import CAMPUS_NETWORK_FIELDS
+from inventory.models.network import CAMPUS_NETWORK_FIELDS, CampusNetworkValues
+from inventory.services import children
 from inventory.services.common import (
     PageRequest,
     PageResult,
-    SqlColumn,
-    add_object,
-    change_object,
-    coerce_enums,
     delete_object,
     get_in_scope,
-    merged,
-    paginate,
     raise_if,
-    school_by_code,
-    school_children,
+    sortable,
 )
-
-SORTABLE: dict[str, SqlColumn] = {
-    "school_code": School.code,
-    "commissioned_on": CampusNetwork.commissioned_on,
-    "architecture": CampusNetwork.architecture,
-    "backbone_mbps": CampusNetwork.backbone_mbps,
-    "wireless_coverage": CampusNetwork.wireless_coverage,
-    "updated_at": CampusNetwork.updated_at,
-}
-
-# Applied on create only: a correction never resets what it does not mention.
-DEFAULTS: dict[str, Any] = CAMPUS_NETWORK_FIELDS.defaults
-ENUMS: dict[str, type[CampusArchitecture] | type[WirelessCoverage]] = {
-    "architecture": CampusArchitecture,
-    "wireless_coverage": WirelessCoverage,
-}
-REQUIRED = CAMPUS_NETWORK_FIELDS.not_null
 
 
 @dataclass(frozen=True)
-class CampusNetworkFilter:
+class CampusNetworkFilter(children.SchoolChildFilter):
     """What a campus-network list may be narrowed by; every field is optional.
 
     Without ``as_of`` the list holds every state of the history; with it, only the state in
     force on that date for each school (schools without a network by then are left out).
     """
 
-    school: str | None = None
-    region: str | None = None
     architecture: CampusArchitecture | None = None
     wireless_coverage: WirelessCoverage | None = None
     as_of: date | None = None
+
+
+SORTABLE = sortable(
+    CampusNetwork,
+    "commissioned_on architecture backbone_mbps wireless_coverage updated_at",
+    school_code=School.code,
+)
 
 
 def _in_force(as_of: date) -> sa.Subquery:
@@ -81,7 +61,7 @@ def list_campus_networks(
     session: Session, actor: Actor, flt: CampusNetworkFilter, page: PageRequest
 ) -> PageResult[CampusNetwork]:
     """One page of campus-network states matching ``flt``."""
-    stmt = school_children(session, actor, CampusNetwork, flt.school, flt.region)
+    stmt = children.select_children(session, actor, CAMPUS_NETWORK, flt)
     if flt.as_of is not None:
         current = _in_force(flt.as_of)
         stmt = stmt.join(
@@ -91,11 +71,12 @@ def list_campus_networks(
                 current.c.since == CampusNetwork.commissioned_on,
             ),
         )
-    if flt.architecture:
-        stmt = stmt.where(CampusNetwork.architecture == flt.architecture)
-    if flt.wireless_coverage:
-        stmt = stmt.where(CampusNetwork.wireless_coverage == flt.wireless_coverage)
-    return paginate(session, stmt, page, SORTABLE, "school_code", CampusNetwork.id)
+    stmt = children.where_equal(
+        stmt,
+        (CampusNetwork.architecture, flt.architecture),
+        (CampusNetwork.wireless_coverage, flt.wireless_coverage),
+    )
+    return children.page_of(session, CAMPUS_NETWORK, stmt, page)
 
 
 def campus_network_on(session: Session, school_id: int, day: date) -> CampusNetwork | None:
@@ -110,13 +91,19 @@ def campus_network_on(session: Session, school_id: int, day: date) -> CampusNetw
 
 def get_campus_network(session: Session, actor: Actor, network_id: int) -> CampusNetwork:
     """The campus-network state with this id, or NotFound."""
-    return get_in_scope(session, actor, CampusNetwork, network_id, "campus network")
+    return children.get_child(session, actor, CAMPUS_NETWORK, network_id)
 
 
 def _check(
-    session: Session, values: Mapping[str, Any], school_id: int, network_id: int | None
+    session: Session,
+    actor: Actor,
+    values: CampusNetworkValues,
+    errors: children.Errors,
+    school_id: int,
+    network_id: int | None,
 ) -> None:
-    errors = {key: ["is required"] for key in REQUIRED if values.get(key) is None}
+    raise_if(errors)
+    children.check_required(CAMPUS_NETWORK_FIELDS, values, errors)
     raise_if(errors)
     day = values["commissioned_on"]
     clash = session.scalar(
@@ -133,31 +120,23 @@ def _check(
         )
 
 
+CAMPUS_NETWORK = children.Child(
+    CampusNetwork, "campus network", CAMPUS_NETWORK_FIELDS, _check, SORTABLE
+)
+
+
 def create_campus_network(
-    session: Session, actor: Actor, school_code: str, data: Mapping[str, Any]
+    session: Session, actor: Actor, school_code: str, data: CampusNetworkValues
 ) -> CampusNetwork:
     """Record a state of a school's campus network (the first one, or an upgrade)."""
-    actor.require_write()
-    school = school_by_code(session, actor, school_code, write=True)
-    errors: dict[str, list[str]] = {}
-    values = coerce_enums({**DEFAULTS, **data}, ENUMS, errors)
-    raise_if(errors)
-    _check(session, values, school.id, None)
-    return add_object(session, actor, CampusNetwork(school=school, **values))
+    return children.create_child(session, actor, CAMPUS_NETWORK, school_code, data)
 
 
 def update_campus_network(
-    session: Session, actor: Actor, network_id: int, changes: Mapping[str, Any]
+    session: Session, actor: Actor, network_id: int, changes: CampusNetworkValues
 ) -> CampusNetwork:
     """Correct some fields of one campus-network state; the others keep their values."""
-    actor.require_write()
-    network = get_in_scope(session, actor, CampusNetwork, network_id, "campus network", write=True)
-    errors: dict[str, list[str]] = {}
-    changes = coerce_enums(changes, ENUMS, errors)
-    raise_if(errors)
-    _check(session, merged(network, changes), network.school_id, network.id)
-    change_object(session, actor, network, changes)
-    return network
+    return children.update_child(session, actor, CAMPUS_NETWORK, network_id, changes)
 
 
 def delete_campus_network(session: Session, actor: Actor, network_id: int) -> None:

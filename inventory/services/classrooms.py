@@ -2,72 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import localday
 from inventory.actor import Actor
-from inventory.choices import ClassroomKind, DisplayKind, Lifecycle
+from inventory.choices import ClassroomKind, Lifecycle
 from inventory.errors import Conflict, NotFound, duplicate
 from inventory.models import Classroom, School
-from inventory.models.schools import CLASSROOM_FIELDS
+from inventory.models.schools import CLASSROOM_FIELDS, ClassroomValues
+from inventory.services import children
 from inventory.services.common import (
     BulkInserts,
     PageRequest,
     PageResult,
-    SqlColumn,
-    add_object,
-    archive_object,
-    change_object,
-    check_interval,
-    coerce_enums,
-    get_in_scope,
-    lifecycle_condition,
-    merged,
-    paginate,
     raise_if,
     school_by_code,
-    school_children,
+    sortable,
+    where_status,
 )
-
-SORTABLE: dict[str, SqlColumn] = {
-    "school_code": School.code,
-    "room_code": Classroom.room_code,
-    "building": Classroom.building,
-    "floor": Classroom.floor,
-    "kind": Classroom.kind,
-    "display": Classroom.display,
-    "commissioned_on": Classroom.commissioned_on,
-    "decommissioned_on": Classroom.decommissioned_on,
-    "updated_at": Classroom.updated_at,
-}
-
-# Applied on create only: a correction never resets what it does not mention.
-DEFAULTS: dict[str, Any] = CLASSROOM_FIELDS.defaults
-ENUMS: dict[str, type[ClassroomKind] | type[DisplayKind]] = {
-    "kind": ClassroomKind,
-    "display": DisplayKind,
-}
 
 
 @dataclass(frozen=True)
-class ClassroomFilter:
-    """What a classroom list may be narrowed by; every field is optional.
+class ClassroomFilter(children.SchoolChildFilter):
+    """What a classroom list may be narrowed by; every field is optional."""
 
-    ``school`` is a school code, ``region`` a region code (its whole subtree).
-    """
-
-    school: str | None = None
-    region: str | None = None
     kind: ClassroomKind | None = None
     status: Lifecycle | None = None
     building: str | None = None
     q: str | None = None
+
+
+SORTABLE = sortable(
+    Classroom,
+    "room_code building floor kind display commissioned_on decommissioned_on updated_at",
+    school_code=School.code,
+)
 
 
 def list_classrooms(
@@ -78,20 +51,13 @@ def list_classrooms(
     today: date | None = None,
 ) -> PageResult[Classroom]:
     """One page of classrooms matching ``flt``."""
-    stmt = school_children(session, actor, Classroom, flt.school, flt.region)
-    if flt.kind:
-        stmt = stmt.where(Classroom.kind == flt.kind)
-    if flt.status:
-        stmt = stmt.where(
-            lifecycle_condition(
-                Classroom.commissioned_on,
-                Classroom.decommissioned_on,
-                flt.status,
-                today or localday.today(),
-            )
-        )
-    if flt.building:
-        stmt = stmt.where(Classroom.building == flt.building)
+    stmt = children.select_children(session, actor, CLASSROOM, flt)
+    stmt = children.where_equal(
+        stmt, (Classroom.kind, flt.kind), (Classroom.building, flt.building)
+    )
+    stmt = where_status(
+        stmt, Classroom.commissioned_on, Classroom.decommissioned_on, flt.status, today
+    )
     if flt.q:
         stmt = stmt.where(
             sa.or_(
@@ -100,30 +66,21 @@ def list_classrooms(
                 Classroom.notes.icontains(flt.q, autoescape=True),
             )
         )
-    return paginate(session, stmt, page, SORTABLE, "school_code", Classroom.id)
+    return children.page_of(session, CLASSROOM, stmt, page)
 
 
 def get_classroom(session: Session, actor: Actor, classroom_id: int) -> Classroom:
     """The classroom with this id, or NotFound."""
-    return get_in_scope(session, actor, Classroom, classroom_id, "classroom")
+    return children.get_child(session, actor, CLASSROOM, classroom_id)
 
 
-def _rule_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
+def _rule_errors(values: ClassroomValues) -> children.Errors:
     """Every rule a classroom's values must meet by themselves (uniqueness aside)."""
-    errors: dict[str, list[str]] = {}
-    room_code = values.get("room_code")
-    if room_code is None or not str(room_code).strip():
-        errors["room_code"] = ["is required"]
-    for key in ("kind", "display", *(k for k, v in DEFAULTS.items() if isinstance(v, bool))):
-        if values.get(key) is None:
-            errors.setdefault(key, []).append("must not be null")
-    check_interval(
-        errors,
-        "commissioned_on",
-        values.get("commissioned_on"),
-        "decommissioned_on",
-        values.get("decommissioned_on"),
+    errors: children.Errors = {}
+    children.check_required(
+        CLASSROOM_FIELDS, values, errors, defaulted="must not be null", blank=True
     )
+    children.check_service_dates(values, errors)
     return errors
 
 
@@ -132,8 +89,14 @@ def _room_taken(room_code: str) -> Conflict:
 
 
 def _check(
-    session: Session, values: Mapping[str, Any], school_id: int, classroom_id: int | None
+    session: Session,
+    actor: Actor,
+    values: ClassroomValues,
+    errors: children.Errors,
+    school_id: int,
+    classroom_id: int | None,
 ) -> None:
+    raise_if(errors)
     raise_if(_rule_errors(values))
     room_code = values.get("room_code")
     clash = session.scalar(
@@ -147,41 +110,28 @@ def _check(
         raise _room_taken(str(room_code))
 
 
+CLASSROOM = children.Child(Classroom, "classroom", CLASSROOM_FIELDS, _check, SORTABLE)
+
+
 def create_classroom(
-    session: Session, actor: Actor, school_code: str, data: Mapping[str, Any]
+    session: Session, actor: Actor, school_code: str, data: ClassroomValues
 ) -> Classroom:
     """Register a classroom of the school with this code; omitted equipment defaults to none."""
-    actor.require_write()
-    school = school_by_code(session, actor, school_code, write=True)
-    errors: dict[str, list[str]] = {}
-    values = coerce_enums({**DEFAULTS, **data}, ENUMS, errors)
-    raise_if(errors)
-    _check(session, values, school.id, None)
-    return add_object(session, actor, Classroom(school=school, **values))
+    return children.create_child(session, actor, CLASSROOM, school_code, data)
 
 
 def update_classroom(
-    session: Session, actor: Actor, classroom_id: int, changes: Mapping[str, Any]
+    session: Session, actor: Actor, classroom_id: int, changes: ClassroomValues
 ) -> Classroom:
     """Correct some fields of a classroom; the others keep their values."""
-    actor.require_write()
-    classroom = get_in_scope(session, actor, Classroom, classroom_id, "classroom", write=True)
-    errors: dict[str, list[str]] = {}
-    changes = coerce_enums(changes, ENUMS, errors)
-    raise_if(errors)
-    _check(session, merged(classroom, changes), classroom.school_id, classroom.id)
-    change_object(session, actor, classroom, changes)
-    return classroom
+    return children.update_child(session, actor, CLASSROOM, classroom_id, changes)
 
 
 def archive_classroom(
     session: Session, actor: Actor, classroom_id: int, on: date | None = None
 ) -> Classroom:
     """Decommission a classroom as of ``on`` (default today); it stays for past coverage."""
-    actor.require_write()
-    classroom = get_in_scope(session, actor, Classroom, classroom_id, "classroom", write=True)
-    archive_object(session, actor, classroom, "commissioned_on", "decommissioned_on", on)
-    return classroom
+    return children.archive_child(session, actor, CLASSROOM, classroom_id, on)
 
 
 class ClassroomImport:
@@ -233,11 +183,11 @@ class ClassroomImport:
         was before this import; NotFound for an unknown school."""
         return self._rooms(self.school(school_code).id).get(room_code)
 
-    def create(self, school_code: str, data: Mapping[str, Any]) -> None:
+    def create(self, school_code: str, data: ClassroomValues) -> None:
         """``create_classroom``, inserted with the next chunk."""
         school = self.school(school_code)
-        errors: dict[str, list[str]] = {}
-        values = coerce_enums({**DEFAULTS, **data}, ENUMS, errors)
+        errors: children.Errors = {}
+        values = CLASSROOM.prepare_new(data, errors)
         raise_if(errors)
         raise_if(_rule_errors(values))
         self._rooms(school.id)
@@ -248,14 +198,14 @@ class ClassroomImport:
         self.inserts.add({**values, "school_id": school.id})
         taken.add(room_code)
 
-    def update(self, stored: sa.Row[Any], changes: Mapping[str, Any]) -> None:
+    def update(self, stored: sa.Row[Any], changes: ClassroomValues) -> None:
         """``update_classroom`` of a classroom ``find`` returned (so in the actor's scope), with
         the room-code rule checked against the import's view; written with the next chunk."""
-        errors: dict[str, list[str]] = {}
-        changes = coerce_enums(changes, ENUMS, errors)
+        errors: children.Errors = {}
+        changes = CLASSROOM.prepare(changes, errors)
         raise_if(errors)
         row = dict(stored._mapping)
-        values = {**row, **changes}
+        values = cast(ClassroomValues, {**row, **changes})
         raise_if(_rule_errors(values))
         taken = self._taken[row["school_id"]]
         room_code = values["room_code"]

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any, Generic, TypeVar, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from inventory import localday, scope
 from inventory.actor import Actor
@@ -19,19 +19,15 @@ from inventory.choices import ChangeAction, Lifecycle
 from inventory.errors import InvalidInput, NotFound, invalid
 from inventory.models import (
     Base,
-    CampusNetwork,
     ChangeRecord,
-    Classroom,
-    Device,
-    NetworkLink,
     Region,
     School,
 )
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Base)
-# What belongs to one school and is listed by school and region.
-C = TypeVar("C", Classroom, CampusNetwork, NetworkLink, Device)
+# An entity's typed input (``ClassroomValues``...): its create data or patch changes.
+V = TypeVar("V", bound=Mapping[str, Any])
 # A column in a query: mapped attribute (School.code) or any SQL expression.
 SqlColumn = sa.ColumnElement[Any] | sa.orm.QueryableAttribute[Any]
 
@@ -261,9 +257,7 @@ def delete_object(session: Session, actor: Actor, obj: Base) -> None:
     session.flush()
 
 
-def coerce_enums(
-    values: Mapping[str, Any], enums: Mapping[str, type[StrEnum]], errors: dict[str, list[str]]
-) -> dict[str, Any]:
+def coerce_enums(values: V, enums: Mapping[str, type[StrEnum]], errors: dict[str, list[str]]) -> V:
     """``values`` with enum fields given as stored strings turned into members.
 
     Callers outside HTTP (demo loader, import) pass plain strings. A value that is no member is
@@ -280,7 +274,7 @@ def coerce_enums(
             allowed = ", ".join(member.value for member in enum)
             errors[key] = [f"unknown value {value!r}; allowed: {allowed}"]
             out.pop(key)
-    return out
+    return cast(V, out)
 
 
 def archive_object(
@@ -300,11 +294,12 @@ def archive_object(
     change_object(session, actor, obj, {end: when}, ChangeAction.ARCHIVE)
 
 
-def merged(obj: Base, changes: Mapping[str, Any]) -> dict[str, Any]:
-    """The object's attribute values as they would be after ``changes`` (for cross-field rules)."""
+def merged(obj: Base, changes: V) -> V:
+    """The object's attribute values as they would be after ``changes`` (for cross-field rules):
+    every field of the typed input, and the other columns besides."""
     values = {attr.key: getattr(obj, attr.key) for attr in sa.inspect(obj).mapper.column_attrs}
     values.update(changes)
-    return values
+    return cast(V, values)
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -327,6 +322,12 @@ class PageResult(Generic[T]):
     total: int
     page: int
     per_page: int
+
+
+def sortable(model: type[Base], names: str, **others: SqlColumn) -> dict[str, SqlColumn]:
+    """What a list may be sorted by: the columns of ``model`` called ``names`` (separated by
+    spaces), and ``others`` by the name the list gives them (``school_code=School.code``)."""
+    return {**others, **{name: getattr(model, name) for name in names.split()}}
 
 
 def paginate(
@@ -366,6 +367,19 @@ def lifecycle_condition(
     if status is Lifecycle.PLANNED:
         return sa.and_(start.is_not(None), start > today, not_closed)
     return sa.and_(sa.or_(start.is_(None), start <= today), not_closed)
+
+
+def where_status(
+    stmt: sa.Select[T],
+    start: sa.orm.QueryableAttribute[date | None],
+    end: sa.orm.QueryableAttribute[date | None],
+    status: Lifecycle | None,
+    today: date | None,
+) -> sa.Select[T]:
+    """``stmt`` narrowed to what is ``status`` on ``today`` (default: today), if a status is given."""
+    if status is None:
+        return stmt
+    return stmt.where(lifecycle_condition(start, end, status, today or localday.today()))
 
 
 def check_interval(
@@ -411,25 +425,6 @@ def school_id_by_code(session: Session, actor: Actor, code: str) -> int:
     if school_id is None:
         raise invalid("school", f"no school with code {code!r}")
     return school_id
-
-
-def school_children(
-    session: Session, actor: Actor, model: type[C], school: str | None, region: str | None
-) -> sa.Select[C]:
-    """The start of every list of things that belong to a school: the rows of ``model`` the
-    actor may read, with their school loaded, narrowed to one school (by code) or one region's
-    subtree."""
-    stmt = (
-        sa.select(model)
-        .join(model.school)
-        .options(contains_eager(model.school))
-        .where(scope.school_visible(actor))
-    )
-    if school:
-        stmt = stmt.where(model.school_id == school_id_by_code(session, actor, school))
-    if region:
-        stmt = stmt.where(School.region_code.in_(region_subtree(session, region)))
-    return stmt
 
 
 def get_or_404(session: Session, model: type[M], ident: int, what: str) -> M:

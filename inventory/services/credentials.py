@@ -20,12 +20,12 @@ from inventory.errors import Conflict, duplicate
 from inventory.fieldspec import message
 from inventory.models import Device, SnmpCredential
 from inventory.models.base import utcnow
-from inventory.models.network import CREDENTIAL_FIELDS
+from inventory.models.network import CREDENTIAL_FIELDS, CredentialValues
 from inventory.secretbox import SecretBox, SecretBoxError
+from inventory.services.children import enums_of
 from inventory.services.common import (
     PageRequest,
     PageResult,
-    SqlColumn,
     add_object,
     change_object,
     coerce_enums,
@@ -33,14 +33,10 @@ from inventory.services.common import (
     get_or_404,
     paginate,
     raise_if,
+    sortable,
 )
 
-SORTABLE: dict[str, SqlColumn] = {
-    "name": SnmpCredential.name,
-    "version": SnmpCredential.version,
-    "secrets_updated_at": SnmpCredential.secrets_updated_at,
-    "updated_at": SnmpCredential.updated_at,
-}
+SORTABLE = sortable(SnmpCredential, "name version secrets_updated_at updated_at")
 
 # Plaintext input key → the column that holds its Fernet token.
 SECRET_COLUMNS: dict[str, str] = {
@@ -50,11 +46,7 @@ SECRET_COLUMNS: dict[str, str] = {
 }
 COMMUNITY_FIELDS = ("community",)
 V3_FIELDS = ("username", "auth_protocol", "auth_key", "priv_protocol", "priv_key")
-ENUMS: dict[str, type[StrEnum]] = {
-    "version": SnmpVersion,
-    "auth_protocol": SnmpAuthProtocol,
-    "priv_protocol": SnmpPrivProtocol,
-}
+ENUMS = enums_of(CREDENTIAL_FIELDS)
 PLAIN_FIELDS = ("name", "version", "username", "auth_protocol", "priv_protocol", "notes")
 
 
@@ -148,7 +140,7 @@ def _columns(
     session: Session,
     box: SecretBox,
     credential: SnmpCredential | None,
-    data: Mapping[str, Any],
+    data: CredentialValues,
 ) -> dict[str, Any]:
     """Validate ``data`` against the stored state; return the column values to write.
 
@@ -156,14 +148,15 @@ def _columns(
     and secrets that no longer apply.
     """
     errors: dict[str, list[str]] = {}
-    given = coerce_enums(data, ENUMS, errors)
+    # Read by name below: each rule here applies to a group of fields (secrets, v3 fields).
+    given: Mapping[str, Any] = coerce_enums(data, ENUMS, errors)
 
     def current(key: str) -> Any:
         if key in given:
             return given[key]
         return None if credential is None else getattr(credential, key)
 
-    for key in ("name", "version"):
+    for key in CREDENTIAL_FIELDS.required:
         if key not in errors and current(key) is None:
             errors[key] = ["is required"]
     version = current("version")
@@ -242,7 +235,7 @@ def _columns(
 
 
 def create_credential(
-    session: Session, actor: Actor, box: SecretBox, data: Mapping[str, Any]
+    session: Session, actor: Actor, box: SecretBox, data: CredentialValues
 ) -> SnmpCredential:
     """Create a credential profile from plaintext secrets, which are stored encrypted only."""
     actor.require_write()
@@ -255,7 +248,7 @@ def update_credential(
     actor: Actor,
     box: SecretBox,
     credential_id: int,
-    changes: Mapping[str, Any],
+    changes: CredentialValues,
 ) -> SnmpCredential:
     """Change some fields or rotate secrets; the merged profile must still be complete."""
     actor.require_write()

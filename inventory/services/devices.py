@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -17,49 +14,26 @@ from inventory.choices import DeviceRole, DeviceStatus
 from inventory.errors import duplicate
 from inventory.fieldspec import message
 from inventory.models import Device, NetworkLink, School, SnmpCredential
-from inventory.models.network import DEVICE_FIELDS
+from inventory.models.network import DEVICE_FIELDS, DeviceValues
+from inventory.services import children
 from inventory.services.common import (
     PageRequest,
     PageResult,
-    SqlColumn,
-    add_object,
     change_object,
-    coerce_enums,
     delete_object,
     get_in_scope,
-    merged,
-    paginate,
     raise_if,
-    school_by_code,
-    school_children,
+    sortable,
 )
-
-SORTABLE: dict[str, SqlColumn] = {
-    "name": Device.name,
-    "school_code": School.code,
-    "mgmt_address": Device.mgmt_address,
-    "role": Device.role,
-    "status": Device.status,
-    "vendor": Device.vendor,
-    "model": Device.model,
-    "updated_at": Device.updated_at,
-}
-
-# Applied on create only: a correction never resets what it does not mention.
-DEFAULTS: dict[str, Any] = DEVICE_FIELDS.defaults
-ENUMS: dict[str, type[StrEnum]] = {"role": DeviceRole, "status": DeviceStatus}
-REQUIRED = DEVICE_FIELDS.not_null
 
 
 @dataclass(frozen=True)
-class DeviceFilter:
+class DeviceFilter(children.SchoolChildFilter):
     """What a device list may be narrowed by; every field is optional.
 
     ``q`` matches part of the name or of the management address.
     """
 
-    school: str | None = None
-    region: str | None = None
     role: DeviceRole | None = None
     status: DeviceStatus | None = None
     polling_enabled: bool | None = None
@@ -67,19 +41,24 @@ class DeviceFilter:
     q: str | None = None
 
 
+SORTABLE = sortable(
+    Device, "name mgmt_address role status vendor model updated_at", school_code=School.code
+)
+
+
 def list_devices(
     session: Session, actor: Actor, flt: DeviceFilter, page: PageRequest
 ) -> PageResult[Device]:
     """One page of devices matching ``flt``."""
-    stmt = school_children(session, actor, Device, flt.school, flt.region)
-    if flt.role:
-        stmt = stmt.where(Device.role == flt.role)
-    if flt.status:
-        stmt = stmt.where(Device.status == flt.status)
+    stmt = children.select_children(session, actor, DEVICE, flt)
+    stmt = children.where_equal(
+        stmt,
+        (Device.role, flt.role),
+        (Device.status, flt.status),
+        (Device.credential_id, flt.credential_id),
+    )
     if flt.polling_enabled is not None:
         stmt = stmt.where(Device.polling_enabled.is_(flt.polling_enabled))
-    if flt.credential_id is not None:
-        stmt = stmt.where(Device.credential_id == flt.credential_id)
     if flt.q:
         stmt = stmt.where(
             sa.or_(
@@ -87,40 +66,35 @@ def list_devices(
                 Device.mgmt_address.contains(flt.q.lower(), autoescape=True),
             )
         )
-    return paginate(session, stmt, page, SORTABLE, "name", Device.id)
+    return children.page_of(session, DEVICE, stmt, page)
 
 
 def get_device(session: Session, actor: Actor, device_id: int) -> Device:
     """The device with this id, or NotFound."""
-    return get_in_scope(session, actor, Device, device_id, "device")
+    return children.get_child(session, actor, DEVICE, device_id)
 
 
-def _coerce(values: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
-    """``values`` with enums as members and the address in canonical form; errors collected."""
-    out = coerce_enums(values, ENUMS, errors)
-    address = out.get("mgmt_address")
+def _canonical_address(values: DeviceValues, errors: children.Errors) -> DeviceValues:
+    """``values`` with the address in canonical form; errors collected."""
+    address = values.get("mgmt_address")
     if address is not None:
         try:
-            out["mgmt_address"] = str(ipaddress.ip_address(str(address).strip()))
+            values["mgmt_address"] = str(ipaddress.ip_address(str(address).strip()))
         except ValueError:
             errors["mgmt_address"] = [message("address")]
-    return out
+    return values
 
 
 def _check(
     session: Session,
     actor: Actor,
-    values: Mapping[str, Any],
-    errors: dict[str, list[str]],
+    values: DeviceValues,
+    errors: children.Errors,
+    school_id: int,
     device_id: int | None,
 ) -> None:
-    for key in REQUIRED:
-        if key not in errors and values.get(key) is None:
-            errors[key] = ["is required"]
-    for key in ("snmp_port", "poll_interval_s"):
-        number, rule = values.get(key), DEVICE_FIELDS.rule(key)
-        if number is not None and key not in errors and not rule.low <= number <= rule.high:
-            errors[key] = [message("service_range", low=rule.low, high=rule.high, unit=rule.unit)]
+    children.check_required(DEVICE_FIELDS, values, errors)
+    children.check_ranges(DEVICE_FIELDS, values, errors, ("snmp_port", "poll_interval_s"))
     oid, oid_rule = values.get("sys_object_id"), DEVICE_FIELDS.rule("sys_object_id")
     if oid is not None and not oid_rule.pattern.match(oid):
         errors["sys_object_id"] = [oid_rule.pattern_message]
@@ -139,31 +113,26 @@ def _check(
         raise duplicate("mgmt_address", f"{owner} already has the address {address}")
 
 
-def create_device(
-    session: Session, actor: Actor, school_code: str, data: Mapping[str, Any]
-) -> Device:
+DEVICE = children.Child(
+    Device,
+    "device",
+    DEVICE_FIELDS,
+    _check,
+    SORTABLE,
+    default_sort="name",
+    coerce=_canonical_address,
+    expire={"credential_id": "credential"},
+)
+
+
+def create_device(session: Session, actor: Actor, school_code: str, data: DeviceValues) -> Device:
     """Register a device of a school."""
-    actor.require_write()
-    school = school_by_code(session, actor, school_code, write=True)
-    errors: dict[str, list[str]] = {}
-    values = _coerce({**DEFAULTS, **data}, errors)
-    _check(session, actor, values, errors, None)
-    return add_object(session, actor, Device(school=school, **values))
+    return children.create_child(session, actor, DEVICE, school_code, data)
 
 
-def update_device(
-    session: Session, actor: Actor, device_id: int, changes: Mapping[str, Any]
-) -> Device:
+def update_device(session: Session, actor: Actor, device_id: int, changes: DeviceValues) -> Device:
     """Correct some fields of a device; the others keep their values."""
-    actor.require_write()
-    device = get_in_scope(session, actor, Device, device_id, "device", write=True)
-    errors: dict[str, list[str]] = {}
-    changes = _coerce(changes, errors)
-    _check(session, actor, merged(device, changes), errors, device.id)
-    change_object(session, actor, device, changes)
-    if "credential_id" in changes:
-        session.expire(device, ["credential"])
-    return device
+    return children.update_child(session, actor, DEVICE, device_id, changes)
 
 
 def delete_device(session: Session, actor: Actor, device_id: int) -> None:

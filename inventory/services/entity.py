@@ -36,8 +36,10 @@ class EntityService(Generic[M, F, K]):
 
     list_page: Callable[[Session, Actor, F, PageRequest], PageResult[M]]
     get: Callable[[Session, Actor, K], M]
-    add: Callable[[Session, Actor, str | None, Mapping[str, Any]], M]
-    change: Callable[[Session, Actor, K, Mapping[str, Any]], M]
+    # The values are the entity's typed input (``ClassroomValues``...), which the API's schemas
+    # produce; Any, since a function of one entity's TypedDict is no function of any Mapping.
+    add: Callable[[Session, Actor, str | None, Any], M]
+    change: Callable[[Session, Actor, K, Any], M]
     # Archive (a date, returns the archived object) or delete (returns None).
     retire: Callable[[Session, Actor, K, date | None], M | None]
 

@@ -2,72 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import localday, scope
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import Carrier, Lifecycle, LinkKind, LinkMedium
 from inventory.errors import duplicate
-from inventory.fieldspec import message
 from inventory.models import Device, NetworkLink, School
-from inventory.models.network import LINK_FIELDS
+from inventory.models.network import LINK_FIELDS, LinkValues
+from inventory.services import children
 from inventory.services.common import (
     PageRequest,
     PageResult,
-    SqlColumn,
-    add_object,
-    archive_object,
-    change_object,
-    check_interval,
-    coerce_enums,
-    get_in_scope,
-    lifecycle_condition,
-    merged,
-    paginate,
     raise_if,
-    school_by_code,
-    school_children,
+    sortable,
+    where_status,
 )
-
-SORTABLE: dict[str, SqlColumn] = {
-    "school_code": School.code,
-    "kind": NetworkLink.kind,
-    "carrier": NetworkLink.carrier,
-    "medium": NetworkLink.medium,
-    "down_mbps": NetworkLink.down_mbps,
-    "up_mbps": NetworkLink.up_mbps,
-    "circuit_id": NetworkLink.circuit_id,
-    "commissioned_on": NetworkLink.commissioned_on,
-    "decommissioned_on": NetworkLink.decommissioned_on,
-    "updated_at": NetworkLink.updated_at,
-}
-
-ENUMS: dict[str, type[StrEnum]] = {"kind": LinkKind, "carrier": Carrier, "medium": LinkMedium}
-REQUIRED = LINK_FIELDS.required
 
 
 @dataclass(frozen=True)
-class LinkFilter:
+class LinkFilter(children.SchoolChildFilter):
     """What a link list may be narrowed by; every field is optional.
 
     ``status`` is derived from the commissioning dates as of today; ``monitored`` means the link
     names the device interface that carries it.
     """
 
-    school: str | None = None
-    region: str | None = None
     kind: LinkKind | None = None
     carrier: Carrier | None = None
     medium: LinkMedium | None = None
     status: Lifecycle | None = None
     monitored: bool | None = None
+
+
+SORTABLE = sortable(
+    NetworkLink,
+    "kind carrier medium down_mbps up_mbps circuit_id commissioned_on decommissioned_on updated_at",
+    school_code=School.code,
+)
 
 
 def list_links(
@@ -78,60 +54,42 @@ def list_links(
     today: date | None = None,
 ) -> PageResult[NetworkLink]:
     """One page of links matching ``flt``."""
-    stmt = school_children(session, actor, NetworkLink, flt.school, flt.region)
-    for column, value in (
+    stmt = children.select_children(session, actor, LINK, flt)
+    stmt = children.where_equal(
+        stmt,
         (NetworkLink.kind, flt.kind),
         (NetworkLink.carrier, flt.carrier),
         (NetworkLink.medium, flt.medium),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if flt.status:
-        stmt = stmt.where(
-            lifecycle_condition(
-                NetworkLink.commissioned_on,
-                NetworkLink.decommissioned_on,
-                flt.status,
-                today or localday.today(),
-            )
-        )
+    )
+    stmt = where_status(
+        stmt, NetworkLink.commissioned_on, NetworkLink.decommissioned_on, flt.status, today
+    )
     if flt.monitored is True:
         stmt = stmt.where(NetworkLink.device_id.is_not(None))
     elif flt.monitored is False:
         stmt = stmt.where(NetworkLink.device_id.is_(None))
-    return paginate(session, stmt, page, SORTABLE, "school_code", NetworkLink.id)
+    return children.page_of(session, LINK, stmt, page)
 
 
 def get_link(session: Session, actor: Actor, link_id: int) -> NetworkLink:
     """The link with this id, or NotFound."""
-    return get_in_scope(session, actor, NetworkLink, link_id, "network link")
+    return children.get_child(session, actor, LINK, link_id)
 
 
 def _check(
     session: Session,
     actor: Actor,
-    values: Mapping[str, Any],
-    errors: dict[str, list[str]],
+    values: LinkValues,
+    errors: children.Errors,
     school_id: int,
     link_id: int | None,
 ) -> None:
-    for key in REQUIRED:
-        if key not in errors and values.get(key) is None:
-            errors[key] = ["is required"]
-    for key in ("down_mbps", "up_mbps"):
-        mbps, rule = values.get(key), LINK_FIELDS.rule(key)
-        if key not in errors and mbps is not None and not rule.low <= mbps <= rule.high:
-            errors[key] = [message("service_range", low=rule.low, high=rule.high, unit=rule.unit)]
+    children.check_required(LINK_FIELDS, values, errors)
+    children.check_ranges(LINK_FIELDS, values, errors, ("down_mbps", "up_mbps"))
     internet = values.get("kind") is LinkKind.INTERNET
     if internet and "carrier" not in errors and values.get("carrier") is None:
         errors["carrier"] = ["is required for an internet link"]
-    check_interval(
-        errors,
-        "commissioned_on",
-        values.get("commissioned_on"),
-        "decommissioned_on",
-        values.get("decommissioned_on"),
-    )
+    children.check_service_dates(values, errors)
     device_id = values.get("device_id")
     interface = values.get("interface_name")
     if device_id is not None:
@@ -165,41 +123,26 @@ def _check(
             raise duplicate("circuit_id", f"{owner} already has the circuit id {circuit_id!r}")
 
 
-def create_link(
-    session: Session, actor: Actor, school_code: str, data: Mapping[str, Any]
-) -> NetworkLink:
+LINK = children.Child(
+    NetworkLink, "network link", LINK_FIELDS, _check, SORTABLE, expire={"device_id": "device"}
+)
+
+
+def create_link(session: Session, actor: Actor, school_code: str, data: LinkValues) -> NetworkLink:
     """Register an uplink of a school."""
-    actor.require_write()
-    school = school_by_code(session, actor, school_code, write=True)
-    errors: dict[str, list[str]] = {}
-    values = coerce_enums(data, ENUMS, errors)
-    _check(session, actor, values, errors, school.id, None)
-    return add_object(session, actor, NetworkLink(school=school, **values))
+    return children.create_child(session, actor, LINK, school_code, data)
 
 
-def update_link(
-    session: Session, actor: Actor, link_id: int, changes: Mapping[str, Any]
-) -> NetworkLink:
+def update_link(session: Session, actor: Actor, link_id: int, changes: LinkValues) -> NetworkLink:
     """Correct some fields of a link; the others keep their values."""
-    actor.require_write()
-    link = get_in_scope(session, actor, NetworkLink, link_id, "network link", write=True)
-    errors: dict[str, list[str]] = {}
-    changes = coerce_enums(changes, ENUMS, errors)
-    _check(session, actor, merged(link, changes), errors, link.school_id, link.id)
-    change_object(session, actor, link, changes)
-    if "device_id" in changes:
-        session.expire(link, ["device"])
-    return link
+    return children.update_child(session, actor, LINK, link_id, changes)
 
 
 def archive_link(
     session: Session, actor: Actor, link_id: int, on: date | None = None
 ) -> NetworkLink:
     """Decommission a link as of ``on`` (default today); it stays for past coverage."""
-    actor.require_write()
-    link = get_in_scope(session, actor, NetworkLink, link_id, "network link", write=True)
-    archive_object(session, actor, link, "commissioned_on", "decommissioned_on", on)
-    return link
+    return children.archive_child(session, actor, LINK, link_id, on)
 
 
 # The web layer's handle on uplinks (api/entities.py); the parent is the school's code.

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -12,23 +9,20 @@ from inventory.actor import Actor
 from inventory.choices import RegionLevel
 from inventory.errors import Conflict, NotFound, duplicate, invalid
 from inventory.models import Region, School, SchoolType, User
+from inventory.models.regions import RegionValues
 from inventory.services.common import (
+    M,
     PageRequest,
     PageResult,
-    SqlColumn,
     add_object,
     change_object,
     delete_object,
     paginate,
     region_subtree,
+    sortable,
 )
 
-SORTABLE: dict[str, SqlColumn] = {
-    "code": Region.code,
-    "name_zh": Region.name_zh,
-    "name_en": Region.name_en,
-    "level": Region.level,
-}
+SORTABLE = sortable(Region, "code name_zh name_en level")
 
 PARENT_LEVEL = {
     RegionLevel.PREFECTURE: RegionLevel.PROVINCE,
@@ -56,15 +50,19 @@ def list_regions(
     return paginate(session, stmt, page, SORTABLE, "code", Region.code)
 
 
+def _by_code(session: Session, model: type[M], code: str, what: str) -> M:
+    found = session.get(model, code)
+    if found is None:
+        raise NotFound(f"no {what} with code {code!r}")
+    return found
+
+
 def get_region(session: Session, actor: Actor, code: str) -> Region:
     """The region with this code, or NotFound."""
-    region = session.get(Region, code)
-    if region is None:
-        raise NotFound(f"no region with code {code!r}")
-    return region
+    return _by_code(session, Region, code, "region")
 
 
-def create_region(session: Session, actor: Actor, data: Mapping[str, Any]) -> Region:
+def create_region(session: Session, actor: Actor, data: RegionValues) -> Region:
     """Add a region under an existing parent of the level above (a province has no parent)."""
     actor.require_admin()
     code = data["code"]
@@ -90,7 +88,7 @@ def create_region(session: Session, actor: Actor, data: Mapping[str, Any]) -> Re
     return add_object(session, actor, Region(**{**data, "level": level}, path=path))
 
 
-def update_region(session: Session, actor: Actor, code: str, changes: Mapping[str, Any]) -> Region:
+def update_region(session: Session, actor: Actor, code: str, changes: RegionValues) -> Region:
     """Rename a region or move its seat; code, level and parent are fixed once created."""
     actor.require_admin()
     region = get_region(session, actor, code)
@@ -126,10 +124,7 @@ def list_school_types(session: Session, actor: Actor) -> list[SchoolType]:
 
 def get_school_type(session: Session, actor: Actor, code: str) -> SchoolType:
     """The school type with this code, or NotFound."""
-    school_type = session.get(SchoolType, code)
-    if school_type is None:
-        raise NotFound(f"no school type with code {code!r}")
-    return school_type
+    return _by_code(session, SchoolType, code, "school type")
 
 
 # The web layer's handle on regions (api/entities.py); their list filter is the keyword

@@ -2,44 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from inventory import localday, scope
+from inventory import scope
 from inventory.actor import Actor
 from inventory.choices import Lifecycle, RegionLevel, Stage
 from inventory.errors import duplicate
 from inventory.models import Region, School, SchoolType
+from inventory.models.schools import SchoolValues
 from inventory.services.common import (
     PageRequest,
     PageResult,
-    SqlColumn,
     add_object,
     archive_object,
     change_object,
     check_interval,
-    lifecycle_condition,
     merged,
     paginate,
     raise_if,
     region_subtree,
     school_by_code,
+    sortable,
+    where_status,
 )
 
-SORTABLE: dict[str, SqlColumn] = {
-    "code": School.code,
-    "name": School.name,
-    "region_code": School.region_code,
-    "type_code": School.type_code,
-    "students": School.students,
-    "opened_on": School.opened_on,
-    "updated_at": School.updated_at,
-}
+SORTABLE = sortable(School, "code name region_code type_code students opened_on updated_at")
 
 
 @dataclass(frozen=True)
@@ -70,12 +61,7 @@ def list_schools(
         stmt = stmt.where(
             School.type_code.in_(sa.select(SchoolType.code).where(SchoolType.stage == flt.stage))
         )
-    if flt.status:
-        stmt = stmt.where(
-            lifecycle_condition(
-                School.opened_on, School.closed_on, flt.status, today or localday.today()
-            )
-        )
+    stmt = where_status(stmt, School.opened_on, School.closed_on, flt.status, today)
     if flt.q:
         stmt = stmt.where(
             sa.or_(
@@ -91,7 +77,7 @@ def get_school(session: Session, actor: Actor, code: str) -> School:
     return school_by_code(session, actor, code)
 
 
-def _check(session: Session, values: Mapping[str, Any], school_id: int | None) -> None:
+def _check(session: Session, values: SchoolValues, school_id: int | None) -> None:
     errors: dict[str, list[str]] = {}
     type_code = values.get("type_code")
     if type_code is not None and session.get(SchoolType, type_code) is None:
@@ -118,14 +104,14 @@ def _check(session: Session, values: Mapping[str, Any], school_id: int | None) -
         raise duplicate("code", f"a school with code {code} already exists")
 
 
-def create_school(session: Session, actor: Actor, data: Mapping[str, Any]) -> School:
+def create_school(session: Session, actor: Actor, data: SchoolValues) -> School:
     """Register a new school (a region admin: only inside its region; school staff: never)."""
     scope.require_school_create(session, actor, data.get("region_code"))
     _check(session, data, None)
     return add_object(session, actor, School(**data))
 
 
-def update_school(session: Session, actor: Actor, code: str, changes: Mapping[str, Any]) -> School:
+def update_school(session: Session, actor: Actor, code: str, changes: SchoolValues) -> School:
     """Correct some fields of a school (see ``scope.require_school_change`` for who may what)."""
     actor.require_write()
     school = school_by_code(session, actor, code, write=True)

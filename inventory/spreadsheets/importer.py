@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, cast
 
 import sqlalchemy as sa
 from openpyxl.utils import get_column_letter
@@ -30,6 +30,8 @@ from inventory.models import (
     School,
     SnmpCredential,
 )
+from inventory.models.network import CampusNetworkValues, DeviceValues, LinkValues
+from inventory.models.schools import ClassroomValues, SchoolValues
 from inventory.services import campus_networks, classrooms, devices, links, schools
 from inventory.services.common import school_by_code
 from inventory.spreadsheets.columns import (
@@ -228,11 +230,11 @@ class SchoolAdapter(Adapter):
         return self.session.scalar(sa.select(School).where(School.code == values["code"]))
 
     def create(self, values: dict[str, Any]) -> None:
-        schools.create_school(self.session, self.actor, values)
+        schools.create_school(self.session, self.actor, cast(SchoolValues, values))
 
     def update(self, obj: Base, changes: dict[str, Any]) -> None:
         assert isinstance(obj, School)
-        schools.update_school(self.session, self.actor, obj.code, changes)
+        schools.update_school(self.session, self.actor, obj.code, cast(SchoolValues, changes))
 
 
 class CampusNetworkAdapter(Adapter):
@@ -249,11 +251,13 @@ class CampusNetworkAdapter(Adapter):
 
     def create(self, values: dict[str, Any]) -> None:
         code = values.pop("school_code")
-        campus_networks.create_campus_network(self.session, self.actor, code, values)
+        state = cast(CampusNetworkValues, values)
+        campus_networks.create_campus_network(self.session, self.actor, code, state)
 
     def update(self, obj: Base, changes: dict[str, Any]) -> None:
         assert isinstance(obj, CampusNetwork)
-        campus_networks.update_campus_network(self.session, self.actor, obj.id, changes)
+        state = cast(CampusNetworkValues, changes)
+        campus_networks.update_campus_network(self.session, self.actor, obj.id, state)
 
 
 class _References(Adapter):
@@ -291,11 +295,11 @@ class LinkAdapter(_References):
             self.check_school(link, values)
         return link
 
-    def _data(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _data(self, values: dict[str, Any]) -> LinkValues:
         values.pop("school_code", None)
         if "device_address" in values:
             values["device_id"] = self.device_id(values.pop("device_address"))
-        return values
+        return cast(LinkValues, values)
 
     def create(self, values: dict[str, Any]) -> None:
         code = values["school_code"]
@@ -319,11 +323,11 @@ class DeviceAdapter(_References):
             self.check_school(device, values)
         return device
 
-    def _data(self, values: dict[str, Any]) -> dict[str, Any]:
+    def _data(self, values: dict[str, Any]) -> DeviceValues:
         values.pop("school_code", None)
         if "credential" in values:
             values["credential_id"] = self.credential_id(values.pop("credential"))
-        return values
+        return cast(DeviceValues, values)
 
     def create(self, values: dict[str, Any]) -> None:
         code = values["school_code"]
@@ -352,10 +356,10 @@ class ClassroomAdapter(Adapter):
 
     def create(self, values: dict[str, Any]) -> None:
         code = values.pop("school_code")
-        self.batch.create(code, values)
+        self.batch.create(code, cast(ClassroomValues, values))
 
     def update(self, obj: Any, changes: dict[str, Any]) -> None:
-        self.batch.update(obj, changes)
+        self.batch.update(obj, cast(ClassroomValues, changes))
 
     def finish(self) -> None:
         self.batch.flush()
