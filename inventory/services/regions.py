@@ -129,6 +129,9 @@ def get_school_type(session: Session, actor: Actor, code: str) -> SchoolType:
 
 # The web layer's handle on regions (api/entities.py); their list filter is the keyword
 # arguments of list_regions, and a region is deleted, never archived.
+from collections.abc import Mapping  # noqa: E402
+from typing import Any  # noqa: E402
+
 from inventory.services.entity import EntityService  # noqa: E402
 
 SERVICE: EntityService[Region, Mapping[str, Any], str] = EntityService(
