@@ -15,10 +15,10 @@ from flask import Flask
 from sqlalchemy.engine import Engine
 
 import api.resources
-from api import create_app
 from api.entities import CLASSROOMS, ENTITIES
 from api.registry import Entity
 from tests.conftest import FERNET_KEY, ApiClient, school_data
+from web import create_app
 
 MISSING_ID = 2**31 - 1  # a valid id that names nothing
 SCHOOL_CODE_UNKNOWN = "2153019999"
