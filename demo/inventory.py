@@ -32,12 +32,7 @@ from demo.data import (
 from demo.places import HIGHER, port_patterns
 from demo.schools import _Generator
 from inventory.actor import Actor
-from inventory.models.network import (
-    CampusNetworkValues,
-    CredentialValues,
-    DeviceValues,
-    LinkValues,
-)
+from inventory.models.network import CampusNetworkValues, CredentialValues, DeviceValues, LinkValues
 from inventory.models.schools import ClassroomValues, SchoolValues
 from inventory.secretbox import SecretBox
 from inventory.services import campus_networks, classrooms, credentials, devices, links, schools
@@ -87,10 +82,8 @@ def load(
     # The generator's plain dicts are the services' typed inputs (choices given by their
     # stored values, which the services turn into members): this is where they become so.
     for data in inventory.credentials:
-        profile = cast(CredentialValues, data)
-        credential_ids[data["name"]] = credentials.create_credential(
-            session, batch, box, profile
-        ).id
+        profile = credentials.create_credential(session, batch, box, cast(CredentialValues, data))
+        credential_ids[data["name"]] = profile.id
     counts = dict.fromkeys(("campus_networks", "devices", "links", "classrooms"), 0)
     pending = 0
     # Every service flushes what it adds, so each uniqueness check sees all earlier rows; the
