@@ -13,13 +13,14 @@ from flask.cli import with_appcontext
 
 from api import runtime
 from inventory import backup
+from inventory.models import Base
 
 
 def _total_rows(engine: sa.Engine) -> int:
     with engine.connect() as connection:
         return sum(
-            connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0
-            for table in backup.Base.metadata.sorted_tables
+            int(connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
+            for table in Base.metadata.sorted_tables
         )
 
 

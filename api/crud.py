@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -39,7 +40,10 @@ def blueprint(entity: Entity) -> Blueprint:
     blp = Blueprint(entity.name, __name__, description=entity.description)
     collection = f"/{entity.segment}"
     if entity.school_list_args is not None:
-        school_views = {"get": _list_school(entity, blp), "post": _create(entity, blp)}
+        school_views = {
+            "get": _list_school(entity, entity.school_list_args, blp),
+            "post": _create(entity, blp),
+        }
         blp.route(f"/schools/<code>{collection}")(_view("SchoolCollection", school_views))
         blp.route(collection)(_view("Collection", {"get": _list_all(entity, blp)}))
     else:
@@ -81,8 +85,8 @@ def _list_all(entity: Entity, blp: Blueprint) -> View:
     return _summary(get, entity.docs.list_all)
 
 
-def _list_school(entity: Entity, blp: Blueprint) -> View:
-    @blp.arguments(entity.school_list_args, location="query")
+def _list_school(entity: Entity, args_schema: type[ma.Schema], blp: Blueprint) -> View:
+    @blp.arguments(args_schema, location="query")
     @blp.response(200, entity.page_schema)
     def get(_self: MethodView, args: dict[str, Any], code: str) -> dict[str, Any]:
         session, actor = runtime.session(), current_actor()

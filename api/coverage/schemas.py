@@ -81,7 +81,7 @@ class JsonObject(fields.Dict):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if isinstance(value, JsonView):
             return value.as_json()
-        return super()._serialize(value, attr, obj, **kwargs)
+        return super()._serialize(value, attr, obj, **kwargs)  # type: ignore[no-untyped-call]
 
 
 class IsoText(fields.String):

@@ -39,12 +39,12 @@ class _Length(validate.Length):
         self.equal = None
         self.error = None
 
-    @property  # type: ignore[override]
-    def min(self) -> int:
+    @property
+    def min(self) -> int:  # type: ignore[override]
         return self.rule.min_length
 
-    @property  # type: ignore[override]
-    def max(self) -> int:
+    @property
+    def max(self) -> int:  # type: ignore[override]
         return self.rule.max_length
 
 

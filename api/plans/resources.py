@@ -16,7 +16,7 @@ from api.plans.schemas import (
     ProgressArgs,
     ProgressSchema,
 )
-from inventory.coverage import plans, targets
+from inventory.coverage import plans, results, targets
 from inventory.coverage.plans import MilestoneFields, PlanFields
 from inventory.models import Milestone, Plan
 from inventory.standards.registry import get_standard
@@ -78,7 +78,7 @@ class PlanProgress(MethodView):
 
     @blp.arguments(ProgressArgs, location="query")
     @blp.response(200, ProgressSchema)
-    def get(self, args: dict[str, Any], plan_id: int) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], plan_id: int) -> results.PlanProgress:
         """Each milestone: current value, gap, met / not met / on track / at risk."""
         session = runtime.session()
         standard = get_standard(session, args.get("standard"))
