@@ -22,6 +22,7 @@ from inventory.services.common import (
     raise_if,
     sortable,
 )
+from inventory.services.entity import EntityService, school_code
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,6 @@ def delete_campus_network(session: Session, actor: Actor, network_id: int) -> No
 
 # The web layer's handle on campus networks (api/entities.py); the parent is the school's code.
 # A state is deleted, never archived: an upgrade is a new state.
-from inventory.services.entity import EntityService, school_code  # noqa: E402
-
 SERVICE: EntityService[CampusNetwork, CampusNetworkFilter, int] = EntityService(
     list_page=list_campus_networks,
     get=get_campus_network,

@@ -24,6 +24,7 @@ from inventory.services.common import (
     sortable,
     where_status,
 )
+from inventory.services.entity import EntityService, school_code
 
 
 @dataclass(frozen=True)
@@ -222,8 +223,6 @@ class ClassroomImport:
 
 
 # The web layer's handle on classrooms (api/entities.py); the parent is the school's code.
-from inventory.services.entity import EntityService, school_code  # noqa: E402
-
 SERVICE: EntityService[Classroom, ClassroomFilter, int] = EntityService(
     list_page=list_classrooms,
     get=get_classroom,

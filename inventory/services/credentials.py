@@ -6,7 +6,7 @@ tokens; nothing here returns or logs a secret. ``reveal`` is for the collector a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -35,6 +35,7 @@ from inventory.services.common import (
     raise_if,
     sortable,
 )
+from inventory.services.entity import EntityService
 
 SORTABLE = sortable(SnmpCredential, "name version secrets_updated_at updated_at")
 
@@ -276,9 +277,6 @@ def delete_credential(session: Session, actor: Actor, credential_id: int) -> Non
 
 # The web layer's handle on credential profiles (api/entities.py). The secret box belongs to
 # the running app, so it is asked for at each write; profiles have no list filter.
-from collections.abc import Callable  # noqa: E402
-
-from inventory.services.entity import EntityService  # noqa: E402
 
 
 def service(box: Callable[[], SecretBox]) -> EntityService[SnmpCredential, None, int]:

@@ -25,6 +25,7 @@ from inventory.services.common import (
     raise_if,
     sortable,
 )
+from inventory.services.entity import EntityService, school_code
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,6 @@ def delete_device(session: Session, actor: Actor, device_id: int) -> None:
 
 
 # The web layer's handle on devices (api/entities.py); the parent is the school's code.
-from inventory.services.entity import EntityService, school_code  # noqa: E402
-
 SERVICE: EntityService[Device, DeviceFilter, int] = EntityService(
     list_page=list_devices,
     get=get_device,

@@ -22,6 +22,7 @@ from inventory.services.common import (
     sortable,
     where_status,
 )
+from inventory.services.entity import EntityService, school_code
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,6 @@ def archive_link(
 
 
 # The web layer's handle on uplinks (api/entities.py); the parent is the school's code.
-from inventory.services.entity import EntityService, school_code  # noqa: E402
-
 SERVICE: EntityService[NetworkLink, LinkFilter, int] = EntityService(
     list_page=list_links,
     get=get_link,

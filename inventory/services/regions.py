@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -21,6 +24,7 @@ from inventory.services.common import (
     region_subtree,
     sortable,
 )
+from inventory.services.entity import EntityService
 
 SORTABLE = sortable(Region, "code name_zh name_en level")
 
@@ -129,10 +133,7 @@ def get_school_type(session: Session, actor: Actor, code: str) -> SchoolType:
 
 # The web layer's handle on regions (api/entities.py); their list filter is the keyword
 # arguments of list_regions, and a region is deleted, never archived.
-from collections.abc import Mapping  # noqa: E402
-from typing import Any  # noqa: E402
 
-from inventory.services.entity import EntityService  # noqa: E402
 
 SERVICE: EntityService[Region, Mapping[str, Any], str] = EntityService(
     list_page=lambda session, actor, flt, page: list_regions(session, actor, page, **flt),

@@ -29,6 +29,7 @@ from inventory.services.common import (
     sortable,
     where_status,
 )
+from inventory.services.entity import EntityService
 
 SORTABLE = sortable(School, "code name region_code type_code students opened_on updated_at")
 
@@ -132,8 +133,6 @@ def archive_school(
 
 
 # The web layer's handle on schools (api/entities.py); a school has no parent.
-from inventory.services.entity import EntityService  # noqa: E402
-
 SERVICE: EntityService[School, SchoolFilter, str] = EntityService(
     list_page=list_schools,
     get=get_school,
