@@ -21,12 +21,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from collectors.profiles import ENTITY_TABLE, Profile
-from collectors.snmp_types import Failure, OidValue, PollReply, SnmpClient, Target
+from collectors.snmp_types import (
+    Failure,
+    OidValue,
+    PollReply,
+    RegisterResult,
+    SnmpClient,
+    Target,
+)
 from inventory.choices import PollFailure, SnmpVersion
 from inventory.monitoring.observations import DeviceObservation, InterfaceReading
 
@@ -306,3 +314,49 @@ async def poll_many(
         return observation
 
     return list(await asyncio.gather(*(run(job) for job in jobs)))
+
+
+class Poller(Protocol):
+    """What a cycle polls through: targets registered up front, then one job at a time.
+
+    ``LocalPoller`` polls in this process; ``collectors.workers.PollerProcesses`` in several.
+    """
+
+    async def register(self, targets: Iterable[Target]) -> RegisterResult: ...
+
+    def unregister(self, keys: Iterable[int]) -> int: ...
+
+    def keys(self) -> frozenset[int]: ...
+
+    async def poll(self, job: PollJob) -> DeviceObservation:
+        """Poll one job; every failure is an observation, never an exception."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class LocalPoller:
+    """A ``Poller`` in this process and event loop: one client behind one ``PollPool``."""
+
+    def __init__(self, client: SnmpClient, profile: Profile, concurrency: int = 64) -> None:
+        self.client = client
+        self.profile = profile
+        self.concurrency = concurrency
+        self._pool: PollPool | None = None
+
+    async def register(self, targets: Iterable[Target]) -> RegisterResult:
+        return await self.client.register(targets)
+
+    def unregister(self, keys: Iterable[int]) -> int:
+        return self.client.unregister(keys)
+
+    def keys(self) -> frozenset[int]:
+        return self.client.keys()
+
+    async def poll(self, job: PollJob) -> DeviceObservation:
+        if self._pool is None:  # made on the loop that polls
+            self._pool = PollPool(self.concurrency)
+        return await self._pool.poll(self.client, self.profile, job)
+
+    async def close(self) -> None:
+        await self.client.close()

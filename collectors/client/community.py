@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import os
 import random
 import socket
+import struct
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -30,6 +34,15 @@ MAX_CACHED_REQUESTS = 4096
 # Receive buffer asked for the v1/v2c socket: replies to ~100 requests in flight wait there
 # while the loop decodes (the kernel caps it at net.core.rmem_max).
 RECEIVE_BUFFER = 4 * 2**20
+# Linux: ask for ICMP errors on the unconnected socket (IP_RECVERR, IPV6_RECVERR in <linux/in.h>
+# and <linux/in6.h>; Python does not name them). Without them the kernel drops the "port
+# unreachable" of a closed port and the request waits for its timeout.
+RECVERR = {socket.AF_INET: (socket.IPPROTO_IP, 11), socket.AF_INET6: (socket.IPPROTO_IPV6, 25)}
+ICMP_REASONS = {
+    errno.ECONNREFUSED: "port unreachable (ICMP)",
+    errno.EHOSTUNREACH: "host unreachable (ICMP)",
+    errno.ENETUNREACH: "network unreachable (ICMP)",
+}
 
 
 @dataclass
@@ -43,6 +56,7 @@ class Pending:
     future: asyncio.Future[tuple[int, int, list[Any]]]
     sent: float = 0.0  # loop time of the first try
     retried: bool = False  # a reply after a retry says nothing about the round trip
+    unreachable: str | None = None  # the ICMP error that answered it
 
 
 class CommunityChannel(asyncio.DatagramProtocol):
@@ -63,6 +77,8 @@ class CommunityChannel(asyncio.DatagramProtocol):
         self.pending: dict[int, Pending] = {}
         self.undecodable: dict[tuple[Any, ...], int] = {}  # by agent address, ever
         self.send_error: Exception | None = None
+        self.icmp_errors = 0  # ICMP errors read from the socket's error queue, ever
+        self.sock: socket.socket | None = None  # ours when it reports ICMP errors
         self._next_id = random.randrange(1, 2**31 - 1)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -72,8 +88,33 @@ class CommunityChannel(asyncio.DatagramProtocol):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
 
-    def error_received(self, exc: Exception) -> None:  # asyncio: sendto() failed
+    def error_received(self, exc: Exception) -> None:
+        """asyncio: a send or a receive failed; with IP_RECVERR, maybe for an ICMP error."""
+        if self.sock is not None and self._read_icmp_errors():
+            return  # an error about an earlier request, reported on this call: not ours
         self.send_error = exc
+
+    def _read_icmp_errors(self) -> int:
+        """Fail the requests the ICMP errors in the socket's error queue answer."""
+        assert self.sock is not None
+        count = 0
+        while True:
+            try:
+                _, ancillary, _, address = self.sock.recvmsg(0, 1024, socket.MSG_ERRQUEUE)
+            except OSError:  # EAGAIN: the queue is empty
+                return count
+            count += 1
+            self.icmp_errors += 1
+            code = errno.ECONNREFUSED
+            for _, _, data in ancillary:  # struct sock_extended_err: ee_errno first
+                if len(data) >= 4:
+                    code = struct.unpack_from("=I", data)[0]
+            reason = ICMP_REASONS.get(code) or os.strerror(code)
+            peer = tuple(address)[:2]
+            for pending in self.pending.values():
+                if pending.address == peer and not pending.future.done():
+                    pending.unreachable = reason
+                    pending.future.cancel()
 
     def connection_lost(self, exc: Exception | None) -> None:
         for pending in self.pending.values():
@@ -145,7 +186,14 @@ class CommunityRequests:
             channel = self.channels[family] = CommunityChannel(self.window)
             loop = asyncio.get_running_loop()
             try:
-                await loop.create_datagram_endpoint(lambda: channel, family=family)
+                sock = socket.socket(family, socket.SOCK_DGRAM)
+                sock.setblocking(False)
+                sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+                if sys.platform.startswith("linux"):
+                    with contextlib.suppress(OSError):
+                        sock.setsockopt(*RECVERR[family], 1)
+                        channel.sock = sock
+                await loop.create_datagram_endpoint(lambda: channel, sock=sock)
             except BaseException:
                 del self.channels[family]
                 raise
@@ -220,7 +268,13 @@ class CommunityRequests:
                     pending.retried = True
                 else:
                     pending.sent = loop.time()
+                icmp_errors = channel.icmp_errors
                 transport.sendto(packet, entry.address)
+                if channel.icmp_errors != icmp_errors and channel.send_error is None:
+                    # The send failed with an earlier request's ICMP error, now read: again.
+                    transport.sendto(packet, entry.address)
+                if pending.unreachable is not None:
+                    return Problem(Failure.UNREACHABLE, f"{target.host}: {pending.unreachable}")
                 if channel.send_error is not None:
                     error = channel.send_error
                     reason = getattr(error, "strerror", None) or type(error).__name__
@@ -234,6 +288,8 @@ class CommunityRequests:
                         window.release()  # probably dead: wait on without a place
                 if not future.done():
                     await asyncio.wait((future,), timeout=target.timeout - waited)
+                if pending.unreachable is not None:
+                    return Problem(Failure.UNREACHABLE, f"{target.host}: {pending.unreachable}")
                 if future.done():
                     return future.result()
         finally:
