@@ -205,6 +205,10 @@ async def poll_tick() -> None:
     service._cycle = asyncio.current_task()
     try:
         service.last_cycle = await service.collector.run_cycle()
+    except asyncio.CancelledError:
+        # The collector stops (SIGTERM, Ctrl-C): ``stop`` gives the cycle's leases back. Not
+        # re-raised, or APScheduler would log the stop as a failed job with a traceback.
+        log.info("poll cycle interrupted: the collector stops")
     except Exception:  # the next tick tries again; the scheduler must not lose the job
         log.exception("poll cycle failed")
     finally:

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import ctypes.util
 import functools
 import itertools
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,14 +48,20 @@ START_TIMEOUT = 120.0  # seconds a process may take to import pysnmp and say it 
 STOP_TIMEOUT = 10.0
 # A child sends what finished within this many seconds in one message.
 FLUSH_DELAY = 0.005
-PR_SET_PDEATHSIG = 1
+ORPHAN_CHECK = 1.0  # seconds between checks that the collector process still lives
 
 
 def _die_with_parent() -> None:
-    """Linux: the kernel sends SIGTERM to this process when its parent dies, even by SIGKILL."""
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    """End this process when the collector that started it is gone, even killed by SIGKILL
+    (then nobody closes our pipe in time, and nobody else would stop us)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(ORPHAN_CHECK)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="orphan-check", daemon=True).start()
 
 
 def child_main(

@@ -6,7 +6,6 @@ import asyncio
 import functools
 import os
 import signal
-import time
 
 import pytest
 
@@ -16,6 +15,7 @@ from collectors.profiles import load_profile
 from collectors.workers import PollerProcesses
 from inventory.choices import PollFailure
 from inventory.monitoring.observations import DeviceObservation
+from tests.process_tree import survivors
 from tests.snmp_fixtures import (
     SWITCH,
     Lab,
@@ -25,27 +25,6 @@ from tests.snmp_fixtures import (
 )
 
 PROFILE = load_profile()
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie counts as ended)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def wait_until_gone(pids: list[int], seconds: float = 60) -> list[int]:
-    """The pids still alive after waiting up to ``seconds`` (generous: the machine is shared)."""
-    deadline = time.monotonic() + seconds
-    while (left := [p for p in pids if alive(p)]) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return left
 
 
 def pollers(count: int = 2) -> PollerProcesses:
@@ -85,7 +64,7 @@ def test_two_poller_processes_poll_each_device_once_and_stop(lab: Lab) -> None:
     assert dead.failure is PollFailure.TIMEOUT
     assert wrong.failure is PollFailure.AUTH_FAILURE
     assert keys == {1, 2, 4}
-    assert wait_until_gone(pids) == []
+    assert survivors(pids) == []
 
 
 def test_a_poller_process_that_dies_fails_its_jobs_and_is_replaced(lab: Lab) -> None:
@@ -113,7 +92,7 @@ def test_a_poller_process_that_dies_fails_its_jobs_and_is_replaced(lab: Lab) -> 
     assert "poller process ended" in (lost.detail or "")
     assert after != before
     assert again.failure is None and again.interfaces[0].if_index == 1
-    assert wait_until_gone(after) == []
+    assert survivors(after) == []
 
 
 def test_at_least_one_poller_process() -> None:
