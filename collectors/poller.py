@@ -75,8 +75,10 @@ class PollJob:
     target: Target
     if_indexes: tuple[int, ...] = ()
     discover: bool = False
-    # The last poll timed out: for v1/v2c, probe for a live SNMPv3 engine alongside the GET,
-    # so that telling "wrong community" from "down" costs no second timeout.
+    # The last poll timed out, or the device never answered (first contact): for v1/v2c,
+    # probe for a live SNMPv3 engine alongside the GET, so that telling "wrong community"
+    # from "down" costs no second timeout; a first cycle is then as flat in the number of
+    # dead devices as a steady one.
     suspect: bool = False
     # Per ifIndex, the preferred poll columns the interface lacked at discovery (polled for
     # the profile's fallbacks instead).
@@ -95,7 +97,7 @@ async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> Device
         probe = asyncio.ensure_future(client.probe_v3_engine(key))
     try:
         if job.discover:
-            return await _discover(client, profile, job)
+            return await _discover(client, profile, job, probe)
         oids = profile.poll_oids(job.if_indexes, dict(job.fallbacks))
         reply = await client.get(key, oids)
         if not reply.ok:
@@ -115,11 +117,13 @@ async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> Device
             probe.cancel()
 
 
-async def _discover(client: SnmpClient, profile: Profile, job: PollJob) -> DeviceObservation:
+async def _discover(
+    client: SnmpClient, profile: Profile, job: PollJob, probe: asyncio.Task[bool] | None
+) -> DeviceObservation:
     key = job.target.key
     scalars = await client.get(key, profile.discovery_scalar_oids())
     if not scalars.ok:
-        failed = await _failed(client, job, scalars, None)
+        failed = await _failed(client, job, scalars, probe)
         if failed.failure is not PollFailure.AUTH_FAILURE or not _community_based(job.target):
             return failed
         scalars = await client.get(key, profile.discovery_scalar_oids())  # as in poll_one
