@@ -18,15 +18,16 @@ import random
 import socket
 import struct
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from collectors import ber
+from collectors import ber, ber_decode
 from collectors.client.entry import Entry
 from collectors.client.failures import Problem, timeout_detail
 from collectors.client.pysnmp_api import api, ber_decoder, log
 from collectors.client.transport import Window
+from collectors.client.values import Answer, ber_answers, plain_answers
 from collectors.snmp_types import Failure
 
 # Encoded var-bind lists kept ready per OID list (a poll GET asks the same OIDs every cycle).
@@ -53,7 +54,7 @@ class Pending:
     address: tuple[Any, ...]
     version: int
     community: bytes
-    future: asyncio.Future[tuple[int, int, list[Any]]]
+    future: asyncio.Future[tuple[int, int, list[Answer]]]
     sent: float = 0.0  # loop time of the first try
     retried: bool = False  # a reply after a retry says nothing about the round trip
     unreachable: str | None = None  # the ICMP error that answered it
@@ -131,36 +132,76 @@ class CommunityChannel(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         address = tuple(addr)[:2]
+        decoded: Decoded | None
         try:
-            version = int(api.decodeMessageVersion(data))
-            module = api.PROTOCOL_MODULES[version]
-            message, _ = ber_decoder.decode(data, asn1Spec=module.Message())
-            pdu = module.apiMessage.get_pdu(message)
-            request_id = int(module.apiPDU.get_request_id(pdu))
-        except Exception:  # pyasn1 lets some garbage escape as TypeError & co.
+            decoded = _decode_fast(data)
+        except ber_decode.BerError:
+            decoded = _decode_pyasn1(data)
+        if decoded is None:
             self.undecodable[address] = self.undecodable.get(address, 0) + 1
             log.debug("undecodable datagram from %s", address)
             return
+        version, community, response, request_id, status, index, answers = decoded
         pending = self.pending.get(request_id)
         if (
             pending is None  # a late reply to a request given up on
             or pending.address != address
             or pending.version != version
-            or not isinstance(pdu, module.GetResponsePDU)
-            or bytes(module.apiMessage.get_community(message)) != pending.community
+            or not response
+            or community != pending.community
         ):
             return
         del self.pending[request_id]
         if not pending.retried and self.window is not None:
             self.window.sample(asyncio.get_running_loop().time() - pending.sent)
         if not pending.future.done():
-            pending.future.set_result(
-                (
-                    int(module.apiPDU.get_error_status(pdu)),
-                    int(module.apiPDU.get_error_index(pdu, muteErrors=True)),
-                    module.apiPDU.get_varbinds(pdu),
-                )
-            )
+            pending.future.set_result((status, index, answers()))
+
+
+# (version, community, is a response, request-id, error-status, error-index, the answers)
+Decoded = tuple[int, bytes, bool, int, int, int, Callable[[], list[Answer]]]
+
+
+def _decode_fast(data: bytes) -> Decoded:
+    """The common case, without pyasn1 (``collectors.ber_decode``); BerError otherwise."""
+    version, community, tag, request_id, status, index, varbinds = ber_decode.community_response(
+        data
+    )
+    if version not in (ber.SNMP_V1, ber.SNMP_V2C):
+        raise ber_decode.BerError("not v1/v2c")
+    return (
+        version,
+        community,
+        tag == ber_decode.GET_RESPONSE,
+        request_id,
+        status,
+        index,
+        lambda: ber_answers(varbinds),  # only for the request it answers
+    )
+
+
+def _decode_pyasn1(data: bytes) -> Decoded | None:
+    """Any other datagram, as pysnmp's protocol API reads it; None if it is not SNMP."""
+    try:
+        version = int(api.decodeMessageVersion(data))
+        module = api.PROTOCOL_MODULES[version]
+        message, _ = ber_decoder.decode(data, asn1Spec=module.Message())
+        pdu = module.apiMessage.get_pdu(message)
+        request_id = int(module.apiPDU.get_request_id(pdu))
+        community = bytes(module.apiMessage.get_community(message))
+        status = int(module.apiPDU.get_error_status(pdu))
+        index = int(module.apiPDU.get_error_index(pdu, muteErrors=True))
+    except Exception:  # pyasn1 lets some garbage escape as TypeError & co.
+        return None
+    return (
+        version,
+        community,
+        isinstance(pdu, module.GetResponsePDU),
+        request_id,
+        status,
+        index,
+        lambda: plain_answers(module.apiPDU.get_varbinds(pdu)),
+    )
 
 
 class CommunityRequests:
@@ -217,7 +258,7 @@ class CommunityRequests:
         oids: Sequence[str],
         non_repeaters: int = 0,
         max_repetitions: int = 0,
-    ) -> tuple[int, int, Sequence[Any]] | Problem:
+    ) -> tuple[int, int, Sequence[Answer]] | Problem:
         """A v1/v2c request on the client's own channel (see ``CommunityChannel``)."""
         assert entry.address is not None and entry.community is not None
         channel = await self.channel(entry.address)
@@ -232,7 +273,7 @@ class CommunityRequests:
             non_repeaters,
             max_repetitions,
         )
-        future: asyncio.Future[tuple[int, int, list[Any]]] = (
+        future: asyncio.Future[tuple[int, int, list[Answer]]] = (
             asyncio.get_running_loop().create_future()
         )
         pending = Pending(entry.address, version, entry.community, future)
@@ -247,7 +288,7 @@ class CommunityRequests:
         request_id: int,
         pending: Pending,
         packet: bytes,
-    ) -> tuple[int, int, Sequence[Any]] | Problem:
+    ) -> tuple[int, int, Sequence[Answer]] | Problem:
         """Send a v1/v2c request and its retries; wait within the window's bounds."""
         assert entry.address is not None and channel.transport is not None
         target, window, transport, future = (

@@ -38,11 +38,10 @@ from collectors.client.pysnmp_api import (
     get_cmd,
     log,
     next_cmd,
-    univ,
 )
 from collectors.client.transport import MAX_IN_FLIGHT, Observer, Window, observe, transport_for
 from collectors.client.users import Registrations
-from collectors.client.values import normalize_oid, plain_value
+from collectors.client.values import Answer, normalize_oid, plain_answers
 from collectors.snmp_types import (
     Failure,
     OidValue,
@@ -262,7 +261,7 @@ class PysnmpClient:
 
     async def _request(
         self, entry: Entry, command: Callable[..., Any], oids: Sequence[str], *head: int
-    ) -> tuple[int, int, Sequence[Any]] | Problem:
+    ) -> tuple[int, int, Sequence[Answer]] | Problem:
         """One request: (errorStatus, errorIndex, var-binds), or the failure."""
         if entry.community is not None:
             return await self._community.request(entry, PDU_TYPES[command], oids, *head)
@@ -285,7 +284,7 @@ class PysnmpClient:
             return Problem(Failure.MALFORMED, f"{type(exc).__name__}: {exc}")
         if indication:
             return classify(entry, indication, self._observer, mark)
-        return int(status), int(index), answer
+        return int(status), int(index), plain_answers(answer)
 
     async def _retry_after_rediscovery(self, entry: Entry, problem: Problem) -> bool:
         """After an engine-ID problem, discover the agent again; True to retry once."""
@@ -330,8 +329,8 @@ class PysnmpClient:
                     Failure.MALFORMED, f"{len(answer)} values for {len(pending)} OIDs"
                 )
                 return reply(entry, started, values, problem)
-            for oid, (_, value) in zip(pending, answer, strict=True):
-                values[oid] = plain_value(value)
+            for oid, (_, value, _) in zip(pending, answer, strict=True):
+                values[oid] = value
             break
         return reply(entry, started, {oid: values[oid] for oid in wanted})
 
@@ -380,23 +379,18 @@ class PysnmpClient:
                 return reply(entry, started, values, problem)
             width = len(active)
             finished: set[str] = set()
-            for position, (name, value) in enumerate(answer):
+            for position, (arcs, value, end) in enumerate(answer):
                 column = active[position % width]
                 if column in finished:
                     continue
-                arcs = name.asTuple()
                 prefix = prefixes[column]
-                if (
-                    isinstance(value, univ.Null)
-                    or len(arcs) <= len(prefix)
-                    or arcs[: len(prefix)] != prefix
-                ):
+                if end or len(arcs) <= len(prefix) or arcs[: len(prefix)] != prefix:
                     finished.add(column)
                     continue
                 if arcs <= last[column]:
                     problem = Problem(Failure.MALFORMED, f"OID not increasing in column {column}")
                     return reply(entry, started, values, problem)
-                values[".".join(map(str, arcs))] = plain_value(value)
+                values[".".join(map(str, arcs))] = value
                 last[column] = arcs
             active = [c for c in active if c not in finished]
         return reply(entry, started, values)
