@@ -97,13 +97,15 @@ async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> Device
     """Poll one device; every failure is an observation, never an exception."""
     key = job.target.key
     probe: asyncio.Task[bool] | None = None
+    on_wire = asyncio.Event()  # the first request was sent (or gave up before it was)
     if job.suspect and _community_based(job.target):
-        probe = asyncio.ensure_future(_probe_soon(client, job.target))
+        probe = asyncio.ensure_future(_probe_soon(client, job.target, on_wire))
     try:
         if job.discover:
-            return await _discover(client, profile, job, probe)
+            return await _discover(client, profile, job, probe, on_wire)
         oids = profile.poll_oids(job.if_indexes, dict(job.fallbacks))
-        reply = await client.get(key, oids)
+        reply = await client.get(key, oids, on_wire.set)
+        on_wire.set()
         if not reply.ok:
             failed = await _failed(client, job, reply, probe)
             if failed.failure is not PollFailure.AUTH_FAILURE or not _community_based(job.target):
@@ -121,18 +123,25 @@ async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> Device
             probe.cancel()
 
 
-async def _probe_soon(client: SnmpClient, target: Target) -> bool:
-    """The SNMPv3 probe, sent once the request has had a moment to be answered: a live agent
-    answers before, and then no probe is sent at all (it is cancelled)."""
+async def _probe_soon(client: SnmpClient, target: Target, on_wire: asyncio.Event) -> bool:
+    """The SNMPv3 probe, sent once the request has been on the wire for a moment: a live
+    agent answers before, and then no probe is sent at all (it is cancelled). The moment
+    counts from the send, not from the start of the poll, which may wait for the window."""
+    await on_wire.wait()
     await asyncio.sleep(min(PROBE_DELAY, target.timeout / 4))
     return await client.probe_v3_engine(target.key)
 
 
 async def _discover(
-    client: SnmpClient, profile: Profile, job: PollJob, probe: asyncio.Task[bool] | None
+    client: SnmpClient,
+    profile: Profile,
+    job: PollJob,
+    probe: asyncio.Task[bool] | None,
+    on_wire: asyncio.Event,
 ) -> DeviceObservation:
     key = job.target.key
-    scalars = await client.get(key, profile.discovery_scalar_oids())
+    scalars = await client.get(key, profile.discovery_scalar_oids(), on_wire.set)
+    on_wire.set()
     if not scalars.ok:
         failed = await _failed(client, job, scalars, probe)
         if failed.failure is not PollFailure.AUTH_FAILURE or not _community_based(job.target):

@@ -258,6 +258,8 @@ class CommunityRequests:
         oids: Sequence[str],
         non_repeaters: int = 0,
         max_repetitions: int = 0,
+        *,
+        sent: Callable[[], None] | None = None,
     ) -> tuple[int, int, Sequence[Answer]] | Problem:
         """A v1/v2c request on the client's own channel (see ``CommunityChannel``)."""
         assert entry.address is not None and entry.community is not None
@@ -279,7 +281,7 @@ class CommunityRequests:
         pending = Pending(entry.address, version, entry.community, future)
         window = self.window
         async with window.outstanding:
-            return await self.exchange(entry, channel, request_id, pending, packet)
+            return await self.exchange(entry, channel, request_id, pending, packet, sent)
 
     async def exchange(
         self,
@@ -288,6 +290,7 @@ class CommunityRequests:
         request_id: int,
         pending: Pending,
         packet: bytes,
+        sent: Callable[[], None] | None = None,
     ) -> tuple[int, int, Sequence[Answer]] | Problem:
         """Send a v1/v2c request and its retries; wait within the window's bounds."""
         assert entry.address is not None and channel.transport is not None
@@ -320,6 +323,9 @@ class CommunityRequests:
                     error = channel.send_error
                     reason = getattr(error, "strerror", None) or type(error).__name__
                     return Problem(Failure.UNREACHABLE, f"cannot send to {target.host}: {reason}")
+                if sent is not None:
+                    sent()
+                    sent = None
                 waited = 0.0
                 if holding:
                     waited = window.patience(target.timeout)

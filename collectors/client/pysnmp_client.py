@@ -260,11 +260,18 @@ class PysnmpClient:
         return object_type
 
     async def _request(
-        self, entry: Entry, command: Callable[..., Any], oids: Sequence[str], *head: int
+        self,
+        entry: Entry,
+        command: Callable[..., Any],
+        oids: Sequence[str],
+        *head: int,
+        sent: Callable[[], None] | None = None,
     ) -> tuple[int, int, Sequence[Answer]] | Problem:
         """One request: (errorStatus, errorIndex, var-binds), or the failure."""
         if entry.community is not None:
-            return await self._community.request(entry, PDU_TYPES[command], oids, *head)
+            return await self._community.request(entry, PDU_TYPES[command], oids, *head, sent=sent)
+        if sent is not None:  # pysnmp sends SNMPv3 requests at once
+            sent()
         assert self._observer is not None and entry.address is not None
         mark = self._observer.mark(entry.address)
         var_binds = [self._object_type(oid) for oid in oids]
@@ -298,7 +305,9 @@ class PysnmpClient:
         self._bind_engine(entry, result)  # also re-adds a user pysnmp lost
         return True
 
-    async def get(self, key: int, oids: Sequence[str]) -> PollReply:
+    async def get(
+        self, key: int, oids: Sequence[str], sent: Callable[[], None] | None = None
+    ) -> PollReply:
         self._bind()
         entry = self._entries[key]
         started = time.monotonic()
@@ -310,7 +319,8 @@ class PysnmpClient:
         pending = list(dict.fromkeys(wanted))
         retried = False
         while pending:
-            result = await self._request(entry, get_cmd, pending)
+            result = await self._request(entry, get_cmd, pending, sent=sent)
+            sent = None
             if isinstance(result, Problem):
                 if not retried and await self._retry_after_rediscovery(entry, result):
                     retried = True
