@@ -9,6 +9,7 @@ import signal
 
 import pytest
 
+from collectors import settings
 from collectors.client import PysnmpClient
 from collectors.poller import PollJob
 from collectors.profiles import load_profile
@@ -98,3 +99,10 @@ def test_a_poller_process_that_dies_fails_its_jobs_and_is_replaced(lab: Lab) -> 
 def test_at_least_one_poller_process() -> None:
     with pytest.raises(ValueError):
         pollers(0)
+
+
+def test_the_collector_uses_one_poller_process_per_core_unless_told() -> None:
+    assert settings.from_config({}).workers == len(os.sched_getaffinity(0))
+    assert settings.from_config({"COLLECTOR_WORKERS": "1"}).workers == 1
+    with pytest.raises(ValueError, match="DIGICAMPUS_COLLECTOR_WORKERS must be a number"):
+        settings.from_config({"COLLECTOR_WORKERS": "0"})
