@@ -94,14 +94,30 @@ def main() -> None:
 
 @main.command("collect")
 @click.option("--name", help="Collector name (default: host:pid); leases carry it.")
-def collect_command(name: str | None) -> None:
-    """Run the collector: poll on schedule, roll up and prune, until SIGTERM or Ctrl-C."""
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help=(
+        "Poller processes (default: DIGICAMPUS_COLLECTOR_WORKERS, else one per core); "
+        "1 polls inside the collector process. The database is written by this process only."
+    ),
+)
+def collect_command(name: str | None, workers: int | None) -> None:
+    """Run the collector: poll on schedule, roll up and prune, until SIGTERM or Ctrl-C.
+
+    Poller processes and anything else this command started stop with it.
+    """
     rt = bootstrap(settings_or_exit())
     logs.configure(rt.settings.values)
     # APScheduler's two lines a tick are noise.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     service = CollectorService(
-        rt.engine, rt.sessions, rt.secret_box, rt.settings.collector, name=name
+        rt.engine,
+        rt.sessions,
+        rt.secret_box,
+        rt.settings.collector,
+        name=name,
+        workers=workers or rt.settings.collector.workers,
     )
 
     async def run() -> None:

@@ -4,7 +4,12 @@ embedded collector); the collector process, which needs no app, is in api/cli.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
 
 import click
 import sqlalchemy as sa
@@ -97,8 +102,31 @@ def run_command(host: str, port: int) -> None:
     serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the server as Ctrl-C does, so every ``finally`` runs: the embedded
+    collector stops and ``digicampus demo`` stops its simulated agents."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def serve(app: Flask, host: str, port: int) -> None:
     """Serve ``app`` with the embedded collector (when configured) until interrupted."""
+    with sigterm_as_interrupt():
+        _serve(app, host, port)
+
+
+def _serve(app: Flask, host: str, port: int) -> None:
     with app.app_context():
         config = collector_config()
         background = BackgroundCollector(collector_service()) if config.embedded else None
@@ -107,6 +135,8 @@ def serve(app: Flask, host: str, port: int) -> None:
         click.echo("  collector: polling inside this process (EMBEDDED_COLLECTOR=0 turns it off)")
     try:
         run_simple(host, port, app, threaded=True)
+    except KeyboardInterrupt:
+        pass  # werkzeug returns on Ctrl-C itself, unless it came before the server ran
     except OSError as exc:
         raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
     finally:

@@ -53,6 +53,8 @@ from collectors import ber  # noqa: E402
 from demo.udp_agents import UdpAgents, loopback_endpoints  # noqa: E402
 
 COMMUNITY = "public"
+# The SNMPv3 user of a --v3 run (authPriv, SHA-256 and AES-128); benchmark-only secrets.
+V3_USER, V3_AUTH, V3_PRIV = "bench", "bench-auth-pass", "bench-priv-pass"
 INTERFACES = (1, 2, 3, 4)
 UPTIME_OID = "1.3.6.1.2.1.1.3.0"
 # name, column OID, snmp_exporter type (the 4 poll columns of the default profile)
@@ -106,11 +108,13 @@ def median(values: Sequence[float]) -> float:
 
 async def measure_ours(spec: dict[str, Any]) -> dict[str, Any]:
     import dataclasses
+    import functools
 
     from collectors.client import PysnmpClient
     from collectors.poller import PollJob, poll_many
     from collectors.profiles import load_profile
     from collectors.snmp_types import SnmpCredentials, Target
+    from collectors.workers import PollerProcesses
     from inventory.choices import PollFailure, SnmpVersion
 
     profile = load_profile()
@@ -119,7 +123,11 @@ async def measure_ours(spec: dict[str, Any]) -> dict[str, Any]:
         profile = dataclasses.replace(profile, poll_interface_columns=columns)
         assert profile.poll_oids(INTERFACES) == request_oids()
     result_varbinds = len(profile.poll_oids(INTERFACES))
-    credentials = SnmpCredentials(SnmpVersion.V2C, community=COMMUNITY)
+    credentials = (
+        bench_v3_credentials()
+        if spec.get("v3")
+        else SnmpCredentials(SnmpVersion.V2C, community=COMMUNITY)
+    )
     devices = spec["devices"]
     targets = [
         Target(n, host, port, credentials, timeout=spec["timeout"], retries=spec["retries"])
@@ -128,7 +136,24 @@ async def measure_ours(spec: dict[str, Any]) -> dict[str, Any]:
     dead = {n for n, (_, _, is_dead) in enumerate(devices) if is_dead}
     result: dict[str, Any] = {"devices": len(targets), "dead": len(dead)}
     result["varbinds"] = result_varbinds
-    client = PysnmpClient()
+    workers = spec.get("workers", 1)
+    client = pollers = None
+    if workers > 1:
+        pollers = PollerProcesses(
+            workers, functools.partial(PysnmpClient), profile, spec["concurrency"]
+        )
+        await pollers.start()
+        register: Any = pollers.register
+    else:
+        client = PysnmpClient()
+        register = client.register
+
+    def cpu_now() -> float:
+        """This process's CPU and its poller processes' (read from /proc while they run)."""
+        return cpu_seconds() + sum(
+            process_cpu_seconds(p) for p in (pollers.pids() if pollers else ())
+        )
+
     for name, batch in (
         ("register_s", targets),
         ("register_again_s", targets),
@@ -140,20 +165,27 @@ async def measure_ours(spec: dict[str, Any]) -> dict[str, Any]:
             ],
         ),
     ):
-        started = time.perf_counter()
-        await client.register(batch)
+        cpu, started = cpu_now(), time.perf_counter()
+        await register(batch)
         result[name] = time.perf_counter() - started
+        result[name.replace("_s", "_cpu_s")] = cpu_now() - cpu
     result["rss_registered_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    jobs = [PollJob(t, if_indexes=INTERFACES) for t in targets]
+    # As the cycle plans it: on first contact every device is probed for SNMPv3 beside its
+    # request; then only after a timeout.
+    jobs = [PollJob(t, if_indexes=INTERFACES, suspect=True) for t in targets]
     observations: list[Any] = []
     for cycle in (1, 2):
-        if cycle == 2:  # as the cycle plans it: after a timeout, probe SNMPv3 alongside
+        if cycle == 2:
             timed_out = {o.device_id for o in observations if o.failure is PollFailure.TIMEOUT}
             jobs = [dataclasses.replace(j, suspect=j.target.key in timed_out) for j in jobs]
-        cpu, started, waited = cpu_seconds(), time.perf_counter(), runqueue_wait_s()
+        cpu, started, waited = cpu_now(), time.perf_counter(), runqueue_wait_s()
         agent_wait = runqueue_wait_s(spec["agent_pid"]) if spec.get("agent_pid") else 0.0
-        observations = await poll_many(client, profile, jobs, concurrency=spec["concurrency"])
-        wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        if pollers is not None:
+            observations = list(await asyncio.gather(*(pollers.poll(j) for j in jobs)))
+        else:
+            assert client is not None
+            observations = await poll_many(client, profile, jobs, concurrency=spec["concurrency"])
+        wall, cpu = time.perf_counter() - started, cpu_now() - cpu
         waited = runqueue_wait_s() - waited
         if spec.get("agent_pid"):
             agent_wait = runqueue_wait_s(spec["agent_pid"]) - agent_wait
@@ -175,9 +207,30 @@ async def measure_ours(spec: dict[str, Any]) -> dict[str, Any]:
             "dead_down": dead_down,
             "live_failures": live_failures,
         }
-    await client.close()
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if pollers is not None:
+        result["peak_rss_mb"] += sum(process_peak_mb(p) for p in pollers.pids())
+        await pollers.close()
+    else:
+        assert client is not None
+        await client.close()
+    result["workers"] = workers
     return result
+
+
+def bench_v3_credentials() -> Any:
+    """SNMPv3 authPriv, SHA-256 and AES-128: the user every snmpd of a ``--v3`` run knows."""
+    from collectors.snmp_types import SnmpCredentials
+    from inventory.choices import SnmpAuthProtocol, SnmpPrivProtocol, SnmpVersion
+
+    return SnmpCredentials(
+        SnmpVersion.V3,
+        username=V3_USER,
+        auth_protocol=SnmpAuthProtocol.SHA256,
+        auth_key=V3_AUTH,
+        priv_protocol=SnmpPrivProtocol.AES128,
+        priv_key=V3_PRIV,
+    )
 
 
 # --- the measured process: a cycle with database writes -------------------------------------
@@ -238,26 +291,64 @@ def build_inventory(url: str, box: Any, devices: Sequence[Sequence[Any]], commun
     return engine
 
 
+def empty_database(url: str) -> None:
+    """PostgreSQL: drop and recreate schema public (the benchmark's own database only)."""
+    if url.startswith("postgresql"):
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
 async def measure_db_cycle(spec: dict[str, Any]) -> dict[str, Any]:
+    import functools
+
     from collectors.client import PysnmpClient
     from collectors.cycle import Collector, CycleSettings
+    from collectors.profiles import load_profile
+    from collectors.workers import PollerProcesses
     from inventory.db import make_sessionmaker
     from inventory.secretbox import SecretBox
 
     box = SecretBox([SecretBox.generate_key()])
     started = time.perf_counter()
+    empty_database(spec["database_url"])
     engine = build_inventory(spec["database_url"], box, spec["devices"], COMMUNITY)
     result: dict[str, Any] = {"inventory_s": time.perf_counter() - started}
     settings = CycleSettings(
         timeout=spec["timeout"], retries=spec["retries"], concurrency=spec["concurrency"]
     )
-    collector = Collector(make_sessionmaker(engine), box, PysnmpClient(), settings)
+    workers = spec.get("workers", 1)
+    pollers = None
+    if workers > 1:
+        pollers = PollerProcesses(
+            workers, functools.partial(PysnmpClient), load_profile(), spec["concurrency"]
+        )
+        await pollers.start()
+    collector = Collector(
+        make_sessionmaker(engine),
+        box,
+        PysnmpClient() if pollers is None else None,
+        settings,
+        poller=pollers,
+    )
+
+    def cpu_now() -> float:
+        return cpu_seconds() + sum(
+            process_cpu_seconds(p) for p in (pollers.pids() if pollers else ())
+        )
+
     live = sum(1 for _, _, is_dead in spec["devices"] if not is_dead)
+    result["workers"] = workers
+    result["database"] = spec["database_url"].split(":", 1)[0]
     try:
         for name in ("discovery", "poll"):
-            cpu, started = cpu_seconds(), time.perf_counter()
+            cpu, started = cpu_now(), time.perf_counter()
             cycle = await collector.run_cycle(force=True)
-            wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+            wall, cpu = time.perf_counter() - started, cpu_now() - cpu
             result[name] = {
                 "wall_s": wall,
                 "cpu_s": cpu,
@@ -320,7 +411,11 @@ def snmpd(live: Sequence[tuple[str, int]], workdir: Path) -> Iterator[list[int]]
     CPU per request and made the agent, not the poller, the limit of the benchmark.
     """
     config = workdir / "snmpd.conf"
-    config.write_text(f"rocommunity {COMMUNITY} 127.0.0.0/8\n")
+    config.write_text(
+        f"rocommunity {COMMUNITY} 127.0.0.0/8\n"
+        f"createUser {V3_USER} SHA-256 {V3_AUTH} AES {V3_PRIV}\n"
+        f"rouser {V3_USER} authpriv\n"
+    )
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for n, start in enumerate(range(0, len(live), AGENT_ADDRESSES)):
@@ -334,7 +429,11 @@ def snmpd(live: Sequence[tuple[str, int]], workdir: Path) -> Iterator[list[int]]
                         command,
                         stdout=log,
                         stderr=subprocess.STDOUT,
-                        env=dict(os.environ, MIBS=""),  # snmpd needs no MIB files to answer
+                        # snmpd needs no MIB files to answer; each keeps its own engine
+                        # ID and users in its own persistent directory
+                        env=dict(
+                            os.environ, MIBS="", SNMP_PERSISTENT_DIR=str(workdir / f"snmpd-{n}")
+                        ),
                         preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if two_cpus() else None,
                     )
                 )
@@ -452,7 +551,10 @@ def run_exporter(
             command,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=(lambda: os.sched_setaffinity(0, {0})) if two_cpus() else None,
+            # on the CPU ours runs on: the first, or every one when ours has poller processes
+            preexec_fn=(lambda: os.sched_setaffinity(0, {0}))
+            if two_cpus() and args.workers == 1
+            else None,
         )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -501,7 +603,9 @@ def ours_spec(devices: Sequence[tuple[str, int, bool]], args: argparse.Namespace
         "timeout": args.timeout,
         "retries": args.retries,
         "concurrency": args.concurrency,
-        "pin": not args.no_pin,
+        "workers": args.workers,
+        # one process on the first CPU; poller processes on every CPU
+        "pin": not args.no_pin and args.workers == 1,
     }
 
 
@@ -579,6 +683,25 @@ def summarize(results: dict[str, Any]) -> str:
             f"{m['cycle2']['cpu_ms_per_live_device']:.2f} ms CPU per live device, "
             f"peak {m['peak_rss_mb']:.0f} MB, {m['cycle1']['live_ok']}/{m['cycle1']['live']} live."
         )
+    if results.get("v3"):
+        runs = results["v3"]
+        v2c = [r for r in results["sizes"].get(str(runs[0]["devices"]), {}).get("ours", [])]
+        out.append("")
+        out.append(
+            "| SNMPv3 authPriv (SHA-256, AES-128) | runs | register | cycle 1 | cycle 2 | "
+            "CPU per live device, cycle 2 | vs v2c CPU | live answered (worst) |"
+        )
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+        cpu = median([r["cycle2"]["cpu_ms_per_live_device"] for r in runs])
+        v2c_cpu = median([r["cycle2"]["cpu_ms_per_live_device"] for r in v2c])
+        out.append(
+            f"| {runs[0]['devices']:,} devices, {runs[0]['dead']} dead | {len(runs)} | "
+            f"{median([r['register_s'] for r in runs]):.2f} s | "
+            f"{median([r['cycle1']['wall_s'] for r in runs]):.2f} s | "
+            f"{median([r['cycle2']['wall_s'] for r in runs]):.2f} s | {cpu:.2f} ms | "
+            f"{cpu / v2c_cpu:.2f}× | "
+            f"{min(r['cycle2']['live_ok'] for r in runs)}/{runs[0]['cycle2']['live']} |"
+        )
     if results.get("db"):
         out.append("")
         out.append(
@@ -610,6 +733,18 @@ def main() -> None:
     parser.add_argument("--no-sweep", action="store_true", help="skip the dead-device sweep")
     parser.add_argument("--db", action="store_true", help="also time a cycle with DB writes")
     parser.add_argument("--no-pin", action="store_true", help="do not pin pollers to CPU 0")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="poller processes (default: one per CPU, unpinned; 1: one process on CPU 0)",
+    )
+    parser.add_argument("--v3", action="store_true", help="also poll every device by SNMPv3")
+    parser.add_argument(
+        "--db-url",
+        help="database of the --db cycle (default: a SQLite file; PostgreSQL: its schema "
+        "public is dropped and recreated)",
+    )
     parser.add_argument("--json", type=Path, help="also write every measurement here")
     parser.add_argument("--summarize", type=Path, help="print the tables of a --json file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -719,6 +854,21 @@ def main() -> None:
                         + report_line("cycle 2", m["cycle2"]),
                         flush=True,
                     )
+            if args.v3:  # the same devices by SNMPv3 authPriv (SHA-256, AES-128)
+                for run in range(args.runs):
+                    load = os.getloadavg()[0]
+                    m = run_worker({**ours_spec(devices[:largest], args), "v3": True}, workdir)
+                    m["load"] = load
+                    results.setdefault("v3", []).append(m)
+                    print(
+                        f"v3 {largest} run {run + 1} (load {load:.2f}) register "
+                        f"{m['register_s']:.2f} s ({m['register_cpu_s']:.2f} s CPU): "
+                        + report_line("cycle 1", m["cycle1"])
+                        + "; "
+                        + report_line("cycle 2", m["cycle2"])
+                        + f" {m['cycle2']['live_failures']}",
+                        flush=True,
+                    )
             # The default profile's poll: 7 columns per interface (29 varbinds), one run.
             load = os.getloadavg()[0]
             m = run_worker({**ours_spec(devices[:largest], args), "default_profile": True}, workdir)
@@ -735,7 +885,8 @@ def main() -> None:
                     spec = {
                         **ours_spec(devices[:size], args),
                         "kind": "db",
-                        "database_url": f"sqlite:///{workdir / f'cycle-{size}.sqlite'}",
+                        "database_url": args.db_url
+                        or f"sqlite:///{workdir / f'cycle-{size}.sqlite'}",
                     }
                     m = run_worker(spec, workdir)
                     results["db"][str(size)] = m

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from collectors.poller import PollJob, PollPool
+from collectors.poller import LocalPoller, Poller, PollJob
 from collectors.profiles import Profile, load_profile
 from collectors.snmp_types import SnmpClient, SnmpCredentials, Target
 from inventory.choices import PollFailure
@@ -120,26 +120,36 @@ def collector_name() -> str:
 
 
 class Collector:
-    """Polls the inventory's devices with one SNMP client; one per process and event loop."""
+    """Polls the inventory's devices; one per process and event loop.
+
+    It polls with ``client`` in this process, or through ``poller`` (then ``client`` is
+    None), e.g. ``collectors.workers.PollerProcesses``: SNMP on every core, while the
+    database work stays here, in one writer.
+    """
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         box: SecretBox,
-        client: SnmpClient,
+        client: SnmpClient | None,
         settings: CycleSettings | None = None,
         *,
         name: str | None = None,
         profile: Profile | None = None,
         rule: VerificationRule | None = None,
         notify: Callable[[Sequence[StateChange]], None] | None = None,
+        poller: Poller | None = None,
     ) -> None:
         self.sessions = sessions
         self.box = box
-        self.client = client
         self.settings = settings or CycleSettings()
         self.name = name or collector_name()
         self.profile = profile or load_profile(self.settings.profile)
+        if poller is None:
+            if client is None:
+                raise ValueError("a collector needs an SNMP client or a poller")
+            poller = LocalPoller(client, self.profile, self.settings.concurrency)
+        self.poller = poller
         self.rule = rule or VerificationRule()
         self.notify = notify
         # One thread for all database work: SQLite allows one writer, and order stays simple.
@@ -164,7 +174,7 @@ class Collector:
             await self._in_db(lambda s: polling.stop_collector(s, self.name, utcnow()))
         finally:
             self._db.shutdown(wait=True)
-            await self.client.close()
+            await self.poller.close()
 
     async def heartbeat(self) -> None:
         """Say in the database that this collector is alive."""
@@ -217,7 +227,7 @@ class Collector:
             else:
                 targets.append(target)
         started = time.monotonic()
-        result = await self.client.register(targets)
+        result = await self.poller.register(targets)
         if result.added or result.changed:
             log.info(
                 "registered %d new and %d changed SNMP targets in %.1f s",
@@ -227,7 +237,7 @@ class Collector:
             )
         if device_ids is None and school_code is None:
             keep = {t.key for t in targets}
-            self.client.unregister(self.client.keys() - keep)
+            self.poller.unregister(self.poller.keys() - keep)
             self._targets = {}
         self._targets.update((t.key, t) for t in targets)
         for key in unusable:
@@ -288,7 +298,6 @@ class Collector:
         cycle_id = await self._in_db(lambda s: polling.begin_cycle(s, self.name, started).id)
         await self.heartbeat()
         await self.sync_targets(device_ids=device_ids, school_code=school_code)
-        pool = PollPool(self.settings.concurrency)
         result = CycleResult()
         done: list[DeviceObservation] = []
         polling_now: set[asyncio.Task[DeviceObservation]] = set()
@@ -334,7 +343,7 @@ class Collector:
                             suspect=plan.suspect,
                             fallbacks=plan.fallbacks,
                         )
-                        task = asyncio.ensure_future(pool.poll(self.client, self.profile, job))
+                        task = asyncio.ensure_future(self.poller.poll(job))
                         polling_now.add(task)
                         task.add_done_callback(finished)
                     continue

@@ -21,12 +21,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from collectors.profiles import ENTITY_TABLE, Profile
-from collectors.snmp_types import Failure, OidValue, PollReply, SnmpClient, Target
+from collectors.snmp_types import (
+    Failure,
+    OidValue,
+    PollReply,
+    RegisterResult,
+    SnmpClient,
+    Target,
+)
 from inventory.choices import PollFailure, SnmpVersion
 from inventory.monitoring.observations import DeviceObservation, InterfaceReading
 
@@ -58,6 +66,10 @@ OCTETS = (
 # quickly); the pool only bounds the work outstanding, and SNMPv3 requests, which pysnmp
 # sends unbounded, to ``concurrency`` at a time.
 OUTSTANDING_PER_SLOT = 16
+# Seconds a suspect's request waits for its answer before the SNMPv3 probe goes out beside it
+# (a quarter of the timeout at most): most answers come well within, and a probe per live
+# device doubled the CPU of a first cycle. A dead device costs one timeout plus this.
+PROBE_DELAY = 0.25
 
 
 @dataclass(frozen=True)
@@ -67,8 +79,10 @@ class PollJob:
     target: Target
     if_indexes: tuple[int, ...] = ()
     discover: bool = False
-    # The last poll timed out: for v1/v2c, probe for a live SNMPv3 engine alongside the GET,
-    # so that telling "wrong community" from "down" costs no second timeout.
+    # The last poll timed out, or the device never answered (first contact): for v1/v2c,
+    # probe for a live SNMPv3 engine alongside the GET, so that telling "wrong community"
+    # from "down" costs no second timeout; a first cycle is then as flat in the number of
+    # dead devices as a steady one.
     suspect: bool = False
     # Per ifIndex, the preferred poll columns the interface lacked at discovery (polled for
     # the profile's fallbacks instead).
@@ -83,13 +97,15 @@ async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> Device
     """Poll one device; every failure is an observation, never an exception."""
     key = job.target.key
     probe: asyncio.Task[bool] | None = None
+    on_wire = asyncio.Event()  # the first request was sent (or gave up before it was)
     if job.suspect and _community_based(job.target):
-        probe = asyncio.ensure_future(client.probe_v3_engine(key))
+        probe = asyncio.ensure_future(_probe_soon(client, job.target, on_wire))
     try:
         if job.discover:
-            return await _discover(client, profile, job)
+            return await _discover(client, profile, job, probe, on_wire)
         oids = profile.poll_oids(job.if_indexes, dict(job.fallbacks))
-        reply = await client.get(key, oids)
+        reply = await client.get(key, oids, on_wire.set)
+        on_wire.set()
         if not reply.ok:
             failed = await _failed(client, job, reply, probe)
             if failed.failure is not PollFailure.AUTH_FAILURE or not _community_based(job.target):
@@ -107,11 +123,27 @@ async def poll_one(client: SnmpClient, profile: Profile, job: PollJob) -> Device
             probe.cancel()
 
 
-async def _discover(client: SnmpClient, profile: Profile, job: PollJob) -> DeviceObservation:
+async def _probe_soon(client: SnmpClient, target: Target, on_wire: asyncio.Event) -> bool:
+    """The SNMPv3 probe, sent once the request has been on the wire for a moment: a live
+    agent answers before, and then no probe is sent at all (it is cancelled). The moment
+    counts from the send, not from the start of the poll, which may wait for the window."""
+    await on_wire.wait()
+    await asyncio.sleep(min(PROBE_DELAY, target.timeout / 4))
+    return await client.probe_v3_engine(target.key)
+
+
+async def _discover(
+    client: SnmpClient,
+    profile: Profile,
+    job: PollJob,
+    probe: asyncio.Task[bool] | None,
+    on_wire: asyncio.Event,
+) -> DeviceObservation:
     key = job.target.key
-    scalars = await client.get(key, profile.discovery_scalar_oids())
+    scalars = await client.get(key, profile.discovery_scalar_oids(), on_wire.set)
+    on_wire.set()
     if not scalars.ok:
-        failed = await _failed(client, job, scalars, None)
+        failed = await _failed(client, job, scalars, probe)
         if failed.failure is not PollFailure.AUTH_FAILURE or not _community_based(job.target):
             return failed
         scalars = await client.get(key, profile.discovery_scalar_oids())  # as in poll_one
@@ -306,3 +338,49 @@ async def poll_many(
         return observation
 
     return list(await asyncio.gather(*(run(job) for job in jobs)))
+
+
+class Poller(Protocol):
+    """What a cycle polls through: targets registered up front, then one job at a time.
+
+    ``LocalPoller`` polls in this process; ``collectors.workers.PollerProcesses`` in several.
+    """
+
+    async def register(self, targets: Iterable[Target]) -> RegisterResult: ...
+
+    def unregister(self, keys: Iterable[int]) -> int: ...
+
+    def keys(self) -> frozenset[int]: ...
+
+    async def poll(self, job: PollJob) -> DeviceObservation:
+        """Poll one job; every failure is an observation, never an exception."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class LocalPoller:
+    """A ``Poller`` in this process and event loop: one client behind one ``PollPool``."""
+
+    def __init__(self, client: SnmpClient, profile: Profile, concurrency: int = 64) -> None:
+        self.client = client
+        self.profile = profile
+        self.concurrency = concurrency
+        self._pool: PollPool | None = None
+
+    async def register(self, targets: Iterable[Target]) -> RegisterResult:
+        return await self.client.register(targets)
+
+    def unregister(self, keys: Iterable[int]) -> int:
+        return self.client.unregister(keys)
+
+    def keys(self) -> frozenset[int]:
+        return self.client.keys()
+
+    async def poll(self, job: PollJob) -> DeviceObservation:
+        if self._pool is None:  # made on the loop that polls
+            self._pool = PollPool(self.concurrency)
+        return await self._pool.poll(self.client, self.profile, job)
+
+    async def close(self) -> None:
+        await self.client.close()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -35,8 +36,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
+from collectors.poller import Poller
+from collectors.profiles import load_profile
 from collectors.settings import CollectorConfig
 from collectors.webhooks import WebhookNotifier
+from collectors.workers import PollerProcesses
 from inventory import localday
 from inventory.coverage import snapshots
 from inventory.models.base import utcnow
@@ -61,8 +65,10 @@ class CollectorService:
         config: CollectorConfig,
         *,
         name: str | None = None,
+        workers: int = 1,
     ) -> None:
         self.engine = engine
+        self.workers = workers
         self.sessions = sessions
         self.box = box
         self.config = config
@@ -88,10 +94,13 @@ class CollectorService:
         self.collector = Collector(
             self.sessions,
             self.box,
-            PysnmpClient(max_in_flight=self.config.cycle.concurrency),
+            PysnmpClient(max_in_flight=self.config.cycle.concurrency)
+            if self.workers == 1
+            else None,
             self.config.cycle,
             name=self.name,
             notify=self.notifier,
+            poller=await start_pollers(self.config, self.workers),
         )
         self.name = self.collector.name
         await self.collector.heartbeat()
@@ -151,6 +160,26 @@ class CollectorService:
         log.info("collector %s stopped", self.name)
 
 
+async def start_pollers(config: CollectorConfig, workers: int) -> Poller | None:
+    """``workers`` poller processes, started (None for 1: the collector polls itself)."""
+    if workers == 1:
+        return None
+    cycle = config.cycle
+    pollers = PollerProcesses(
+        workers,
+        functools.partial(PysnmpClient, max_in_flight=cycle.concurrency),
+        load_profile(cycle.profile),
+        cycle.concurrency,
+    )
+    try:
+        await pollers.start()
+    except BaseException:
+        await pollers.close()
+        raise
+    log.info("%d poller processes started: %s", workers, pollers.pids())
+    return pollers
+
+
 def maintenance_jobs() -> list[tuple[str, Callable[[], Any], CronTrigger]]:
     """The shared jobs and when they run, on the bureau's clock."""
     zone = localday.zone()
@@ -176,6 +205,10 @@ async def poll_tick() -> None:
     service._cycle = asyncio.current_task()
     try:
         service.last_cycle = await service.collector.run_cycle()
+    except asyncio.CancelledError:
+        # The collector stops (SIGTERM, Ctrl-C): ``stop`` gives the cycle's leases back. Not
+        # re-raised, or APScheduler would log the stop as a failed job with a traceback.
+        log.info("poll cycle interrupted: the collector stops")
     except Exception:  # the next tick tries again; the scheduler must not lose the job
         log.exception("poll cycle failed")
     finally:

@@ -6,6 +6,7 @@ operator would write it (``DIGICAMPUS_COLLECTOR_TIMEOUT_S``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +28,8 @@ class CollectorConfig:
     retention: Retention
     webhook_url: str | None
     embedded: bool  # run the scheduler inside the web server process (the embedded default)
+    # Poller processes of ``digicampus collect`` (1: poll in the collector process itself).
+    workers: int = 1
 
 
 def _number(config: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
@@ -95,4 +98,13 @@ def from_config(config: Mapping[str, Any]) -> CollectorConfig:
         retention=retention,
         webhook_url=webhook,
         embedded=_flag(config, "EMBEDDED_COLLECTOR", True),
+        workers=int(_number(config, "COLLECTOR_WORKERS", default_workers(), 1, 64)),
     )
+
+
+def default_workers() -> int:
+    """One poller process per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

@@ -8,7 +8,7 @@ used, faked (``collectors.client.fake``) and tested without it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -223,8 +223,14 @@ class SnmpClient(Protocol):
         """The keys of the registered targets."""
         ...
 
-    async def get(self, key: int, oids: Sequence[str]) -> PollReply:
-        """One GET of ``oids`` (numeric); KeyError if ``key`` is not registered."""
+    async def get(
+        self, key: int, oids: Sequence[str], sent: Callable[[], None] | None = None
+    ) -> PollReply:
+        """One GET of ``oids`` (numeric); KeyError if ``key`` is not registered.
+
+        ``sent`` is called when the request goes on the wire (after any wait for a place in
+        the client's window), at most once.
+        """
         ...
 
     async def walk(

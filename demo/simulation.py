@@ -116,6 +116,19 @@ class SimAgent:
         return "80001f8804" + text.encode().hex()
 
 
+# Prepended to every launcher: snmpsim ends when the process that started it is gone, even
+# killed by SIGKILL (a SIGTERM to the demo is handled; this covers the rest).
+ORPHAN_WATCH = (
+    "import os, signal, threading, time\n"
+    "_parent = os.getppid()\n"
+    "def _watch():\n"
+    "    while os.getppid() == _parent:\n"
+    "        time.sleep(1)\n"
+    "    os.kill(os.getpid(), signal.SIGTERM)\n"
+    "threading.Thread(target=_watch, daemon=True).start()\n"
+)
+
+
 def launch_snmpsim(
     workdir: Path, launcher: str, arguments: Sequence[str], log_path: Path
 ) -> subprocess.Popen[bytes]:
@@ -137,7 +150,7 @@ def launch_snmpsim(
             [
                 sys.executable,
                 "-c",
-                launcher,
+                ORPHAN_WATCH + launcher,
                 f"--args-from-file={path}",
                 f"--cache-dir={cache}",
                 "--log-level=error",

@@ -27,6 +27,7 @@ from inventory.models import Collector, Device, DeviceState, PollCycle, PollSamp
 from inventory.secretbox import SecretBox
 from inventory.services import credentials, devices, schools
 from tests.conftest import COUNTY, FERNET_KEY
+from tests.process_tree import command_line, descendants, survivors
 
 SCHOOL = "2153010009"
 # At exit the process names the web modules it loaded: the collector must load none.
@@ -196,6 +197,46 @@ def test_collect_polls_on_schedule_and_stops_cleanly(
     log = processes.log("solo")
     assert "poll cycle: 5 devices" in log
     assert "Running job" not in log  # APScheduler's lines each tick are left out
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_collect_polls_in_poller_processes_and_leaves_no_child_when_stopped(
+    engine: Engine,
+    session: Session,
+    processes: Processes,
+    dead_endpoints: list[tuple[str, int]],
+    stop_signal: signal.Signals,
+) -> None:
+    ids = make_devices(session, dead_endpoints[:6])
+    process = processes.start("cores", collector_workers=2)
+    wait_for(lambda: polled(engine) == len(ids), 90, "the first cycle")
+    children = descendants(process.pid)
+    pollers = [p for p in children if "multiprocessing" in command_line(p)]
+    assert len(pollers) >= 2, [command_line(p) for p in children]
+    process.send_signal(stop_signal)  # SIGTERM as Ctrl-C (SIGINT): the same clean stop
+    assert process.wait(60) == 0, processes.log("cores")
+    assert survivors(children) == [], [command_line(p) for p in children]
+    log = processes.log("cores")
+    assert "2 poller processes started" in log
+    assert "poll cycle: 6 devices" in log and "Traceback" not in log
+    assert (
+        scalar(engine, sa.select(sa.func.count()).where(DeviceState.lease_owner.is_not(None))) == 0
+    )
+
+
+def test_collect_with_one_worker_polls_in_its_own_process(
+    engine: Engine,
+    session: Session,
+    processes: Processes,
+    dead_endpoints: list[tuple[str, int]],
+) -> None:
+    ids = make_devices(session, dead_endpoints[:3])
+    process = processes.start("solo1", collector_workers=1)
+    wait_for(lambda: polled(engine) == len(ids), 60, "the first cycle")
+    assert descendants(process.pid) == set()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(30) == 0, processes.log("solo1")
+    assert "poller processes started" not in processes.log("solo1")
 
 
 def test_collect_runs_without_building_a_flask_app_or_importing_flask(

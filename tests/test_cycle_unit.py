@@ -27,7 +27,7 @@ from collectors.client.fake import (
     device_values,
 )
 from collectors.cycle import Collector, CycleResult, CycleSettings
-from collectors.poller import PollJob, poll_one
+from collectors.poller import LocalPoller, PollJob, poll_one
 from collectors.profiles import load_profile
 from collectors.snmp_types import Failure, SnmpCredentials, Target
 from inventory.actor import Actor
@@ -41,6 +41,7 @@ from inventory.choices import (
 from inventory.db import make_sessionmaker
 from inventory.models import Device
 from inventory.models.polling import DeviceState, InterfaceState, LinkVerification, Outage
+from inventory.monitoring.observations import DeviceObservation
 from inventory.secretbox import SecretBox
 from inventory.services import credentials, devices, links, schools
 from tests.conftest import COUNTY
@@ -323,6 +324,37 @@ def test_a_late_answer_from_a_live_agent_is_asked_again_not_taken_for_a_wrong_co
     assert result.ok == 1
     kinds = [r.kind for r in client.requests]
     assert kinds == ["get", "probe", "get", "walk"]
+
+
+def test_first_contact_probes_beside_the_request_later_only_after_a_timeout(
+    engine: Engine, session: Session, network: dict[str, int], box: SecretBox
+) -> None:
+    # Probing only after a timeout made a dead device cost two timeouts in the first cycle:
+    # the first cycle grew with the number of dead devices, the steady one did not.
+    jobs: list[list[PollJob]] = []
+
+    class Recording(LocalPoller):
+        async def poll(self, job: PollJob) -> DeviceObservation:
+            jobs[-1].append(job)
+            return await super().poll(job)
+
+    async def main() -> None:
+        poller = Recording(FakeSnmpClient(agents()), load_profile(), SETTINGS.concurrency)
+        collector = Collector(make_sessionmaker(engine), box, None, SETTINGS, poller=poller)
+        try:
+            for _ in range(2):
+                jobs.append([])
+                await collector.run_cycle(force=True)
+        finally:
+            await collector.close()
+
+    asyncio.run(main())
+    first, second = ({j.target.key for j in cycle if j.suspect} for cycle in jobs)
+    assert first == {j.target.key for j in jobs[0]}  # none has answered yet
+    # Then only those that timed out or never answered: not the three that did.
+    answered = {network[n] for n in ("core", "slow", "v3")}
+    assert second == {j.target.key for j in jobs[1]} - answered and network["dead"] in second
+    assert all(j.discover for j in jobs[0])
 
 
 def test_devices_no_longer_pollable_are_unregistered_from_the_client(

@@ -78,9 +78,9 @@ def test_poll_reads_only_the_monitored_interfaces(
     [
         ("dead", PollFailure.TIMEOUT),
         ("garbage", PollFailure.MALFORMED),
-        # pysnmp's unconnected socket never sees ICMP: v2c to a closed port is a timeout,
-        # while v3 discovery's connected socket sees the port unreachable.
-        ("closed", PollFailure.TIMEOUT),
+        # The kernel answers a closed port with ICMP port unreachable: v2c's socket reads
+        # it from its error queue (IP_RECVERR), v3 discovery's connected socket as an error.
+        ("closed", PollFailure.UNREACHABLE),
         ("closed-v3", PollFailure.UNREACHABLE),
     ],
 )

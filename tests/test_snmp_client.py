@@ -299,11 +299,18 @@ def test_unreachable_and_no_credentials(lab: Lab) -> None:
                     lab.closed,
                     v3_credentials("campus", SnmpAuthProtocol.SHA, SnmpPrivProtocol.NONE),
                 ),
+                target(5, lab.closed, community(), timeout=5.0),
+                target(6, lab.switch, community(), timeout=5.0),
             ]
         )
-        return [await client.get(key, SYSTEM) for key in (1, 2, 3, 4)]
+        replies = [await client.get(key, SYSTEM) for key in (1, 2, 3, 4)]
+        # Many closed-port requests at once, among live ones on the same socket: each is
+        # answered by its own ICMP error, none of the live ones is.
+        return replies + list(
+            await asyncio.gather(*(client.get(k, SYSTEM) for k in (5, 6, 5, 6, 5, 6)))
+        )
 
-    broadcast, unresolvable, no_credentials, closed = with_client(body)
+    broadcast, unresolvable, no_credentials, closed, *together = with_client(body)
     assert broadcast.failure is Failure.UNREACHABLE and "Permission denied" in (
         broadcast.detail or ""
     )
@@ -314,6 +321,12 @@ def test_unreachable_and_no_credentials(lab: Lab) -> None:
     # v3 discovery uses a connected socket, which does see ICMP port unreachable
     assert closed.failure is Failure.UNREACHABLE and "ICMP" in (closed.detail or "")
     assert closed.elapsed < 1.0
+    # v2c on the client's own socket sees the ICMP error too, well before its 5 s timeout
+    for closed_v2c in together[::2]:
+        assert closed_v2c.failure is Failure.UNREACHABLE, closed_v2c
+        assert "port unreachable (ICMP)" in (closed_v2c.detail or "")
+        assert closed_v2c.elapsed < 5.0
+    assert all(live.ok for live in together[1::2]), together
 
 
 @pytest.mark.parametrize("version", [SnmpVersion.V2C, SnmpVersion.V1, SnmpVersion.V3])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -240,7 +240,11 @@ class FakeSnmpClient:
             return PollReply(key, False, failure, agent.detail)
         return agent
 
-    async def get(self, key: int, oids: Sequence[str]) -> PollReply:
+    async def get(
+        self, key: int, oids: Sequence[str], sent: Callable[[], None] | None = None
+    ) -> PollReply:
+        if sent is not None:
+            sent()
         wanted = [oid.strip().lstrip(".") for oid in oids]
         agent = await self._answer("get", key, wanted)
         if isinstance(agent, PollReply):

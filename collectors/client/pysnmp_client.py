@@ -38,11 +38,10 @@ from collectors.client.pysnmp_api import (
     get_cmd,
     log,
     next_cmd,
-    univ,
 )
 from collectors.client.transport import MAX_IN_FLIGHT, Observer, Window, observe, transport_for
 from collectors.client.users import Registrations
-from collectors.client.values import normalize_oid, plain_value
+from collectors.client.values import Answer, normalize_oid, plain_answers
 from collectors.snmp_types import (
     Failure,
     OidValue,
@@ -261,11 +260,18 @@ class PysnmpClient:
         return object_type
 
     async def _request(
-        self, entry: Entry, command: Callable[..., Any], oids: Sequence[str], *head: int
-    ) -> tuple[int, int, Sequence[Any]] | Problem:
+        self,
+        entry: Entry,
+        command: Callable[..., Any],
+        oids: Sequence[str],
+        *head: int,
+        sent: Callable[[], None] | None = None,
+    ) -> tuple[int, int, Sequence[Answer]] | Problem:
         """One request: (errorStatus, errorIndex, var-binds), or the failure."""
         if entry.community is not None:
-            return await self._community.request(entry, PDU_TYPES[command], oids, *head)
+            return await self._community.request(entry, PDU_TYPES[command], oids, *head, sent=sent)
+        if sent is not None:  # pysnmp sends SNMPv3 requests at once
+            sent()
         assert self._observer is not None and entry.address is not None
         mark = self._observer.mark(entry.address)
         var_binds = [self._object_type(oid) for oid in oids]
@@ -285,7 +291,7 @@ class PysnmpClient:
             return Problem(Failure.MALFORMED, f"{type(exc).__name__}: {exc}")
         if indication:
             return classify(entry, indication, self._observer, mark)
-        return int(status), int(index), answer
+        return int(status), int(index), plain_answers(answer)
 
     async def _retry_after_rediscovery(self, entry: Entry, problem: Problem) -> bool:
         """After an engine-ID problem, discover the agent again; True to retry once."""
@@ -299,7 +305,9 @@ class PysnmpClient:
         self._bind_engine(entry, result)  # also re-adds a user pysnmp lost
         return True
 
-    async def get(self, key: int, oids: Sequence[str]) -> PollReply:
+    async def get(
+        self, key: int, oids: Sequence[str], sent: Callable[[], None] | None = None
+    ) -> PollReply:
         self._bind()
         entry = self._entries[key]
         started = time.monotonic()
@@ -311,7 +319,8 @@ class PysnmpClient:
         pending = list(dict.fromkeys(wanted))
         retried = False
         while pending:
-            result = await self._request(entry, get_cmd, pending)
+            result = await self._request(entry, get_cmd, pending, sent=sent)
+            sent = None
             if isinstance(result, Problem):
                 if not retried and await self._retry_after_rediscovery(entry, result):
                     retried = True
@@ -330,8 +339,8 @@ class PysnmpClient:
                     Failure.MALFORMED, f"{len(answer)} values for {len(pending)} OIDs"
                 )
                 return reply(entry, started, values, problem)
-            for oid, (_, value) in zip(pending, answer, strict=True):
-                values[oid] = plain_value(value)
+            for oid, (_, value, _) in zip(pending, answer, strict=True):
+                values[oid] = value
             break
         return reply(entry, started, {oid: values[oid] for oid in wanted})
 
@@ -380,23 +389,18 @@ class PysnmpClient:
                 return reply(entry, started, values, problem)
             width = len(active)
             finished: set[str] = set()
-            for position, (name, value) in enumerate(answer):
+            for position, (arcs, value, end) in enumerate(answer):
                 column = active[position % width]
                 if column in finished:
                     continue
-                arcs = name.asTuple()
                 prefix = prefixes[column]
-                if (
-                    isinstance(value, univ.Null)
-                    or len(arcs) <= len(prefix)
-                    or arcs[: len(prefix)] != prefix
-                ):
+                if end or len(arcs) <= len(prefix) or arcs[: len(prefix)] != prefix:
                     finished.add(column)
                     continue
                 if arcs <= last[column]:
                     problem = Problem(Failure.MALFORMED, f"OID not increasing in column {column}")
                     return reply(entry, started, values, problem)
-                values[".".join(map(str, arcs))] = plain_value(value)
+                values[".".join(map(str, arcs))] = value
                 last[column] = arcs
             active = [c for c in active if c not in finished]
         return reply(entry, started, values)

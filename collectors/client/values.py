@@ -5,8 +5,14 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from collectors import ber_decode
 from collectors.client.pysnmp_api import rfc1902, univ
 from collectors.snmp_types import OidValue
+
+# A var-bind of a response as the client's requests return it, whichever decoder read it:
+# (OID arcs, plain value, whether it ends a walk: NULL, noSuchObject, noSuchInstance or
+# endOfMibView).
+Answer = tuple[tuple[int, ...], OidValue, bool]
 
 IP_ADDRESS_TAGS = (rfc1902.IpAddress.tagSet,)  # v1's rfc1155.IpAddress has the same tags
 OPAQUE_TAGS = (rfc1902.Opaque.tagSet,)
@@ -45,3 +51,32 @@ def plain_value(value: Any) -> OidValue:
     if isinstance(value, univ.ObjectIdentifier):
         return str(value)
     return str(value.prettyPrint())
+
+
+def plain_answers(varbinds: Any) -> list[Answer]:
+    """pysnmp's var-binds as ``Answer``s."""
+    return [
+        (tuple(name.asTuple()), plain_value(value), isinstance(value, univ.Null))
+        for name, value in varbinds
+    ]
+
+
+def ber_answers(varbinds: list[ber_decode.VarBind]) -> list[Answer]:
+    """``collectors.ber_decode``'s var-binds as ``Answer``s, valued as ``plain_value`` would."""
+    answers: list[Answer] = []
+    for arcs, tag, value in varbinds:
+        plain: OidValue
+        if value is None:
+            plain = None
+        elif isinstance(value, int):
+            plain = value
+        elif isinstance(value, tuple):
+            plain = ".".join(map(str, value))
+        elif tag == ber_decode.IP_ADDRESS:
+            plain = ".".join(str(b) for b in value)
+        elif tag == ber_decode.OPAQUE:
+            plain = "0x" + value.hex()
+        else:
+            plain = octet_text(value)
+        answers.append((arcs, plain, value is None))
+    return answers

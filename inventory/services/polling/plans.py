@@ -27,7 +27,7 @@ class PollPlan:
 
     if_indexes: tuple[int, ...]
     discover: bool
-    suspect: bool  # the last poll timed out
+    suspect: bool  # the last poll timed out, or the device never answered
     # Per ifIndex, the preferred poll columns it lacked at discovery (see PollJob).
     fallbacks: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
@@ -87,7 +87,8 @@ def poll_plans(
             or now - discovered >= rediscover_after
             or (unknown and now - discovered >= timedelta(hours=1))
         )
-        suspect = state is not None and state.failure is PollFailure.TIMEOUT
+        # Timed out last time, or never answered (first contact): probe beside the request.
+        suspect = state is None or state.last_ok_at is None or state.failure is PollFailure.TIMEOUT
         ordered = sorted(found, key=lambda r: r.if_index)
         fallbacks = tuple(
             (r.if_index, tuple(r.fallbacks.split(","))) for r in ordered if r.fallbacks
