@@ -111,8 +111,8 @@ def main() -> None:
                 ),
             ),
         ]
-        schools = coverage_report(session, actor, standard, region="530000")["totals"]["schools"]
-        prefecture = coverage_report(session, actor, standard, region="532300")["totals"]["schools"]
+        schools = coverage_report(session, actor, standard, region="530000").totals.schools
+        prefecture = coverage_report(session, actor, standard, region="532300").totals.schools
         print(f"counted schools: province {schools}, prefecture {prefecture}")
         print("| case | median ms | min ms | max ms | runs |")
         print("|---|---:|---:|---:|---:|")

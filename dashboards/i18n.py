@@ -70,12 +70,12 @@ def percent(share: float | None, digits: int = 1) -> str:
     return catalogues.percent(language(), share, digits)
 
 
-def day(value: date | str | None) -> str:
-    """A date: 2025年6月30日 or 30 Jun 2025."""
+def day(value: date | None) -> str:
+    """A date: 2025年6月30日 or 30 Jun 2025; a dash for none. Pages pass dates, never text."""
     return catalogues.day(language(), value)
 
 
-def month(value: date | str) -> str:
+def month(value: date) -> str:
     """A month: 2025年6月 or Jun 2025."""
     return catalogues.month(language(), value)
 

@@ -167,6 +167,18 @@ def test_trend_bad_input(api: ApiClient, inventory: Any) -> None:
     assert [p["value"] for p in ok.json["points"]] == [0.625, 0.625]  # 5 of 8 counted schools
 
 
+def test_a_trend_sends_the_from_and_to_dates_it_was_asked_for(
+    api: ApiClient, inventory: Any
+) -> None:
+    # "from" is documented in the OpenAPI document; it was first sent when the results became
+    # typed (the schema read an attribute the old dict never had).
+    body = api.get(
+        "/api/v1/coverage/trend?metric=all_fibre_rate&from=2024-05-15&to=2024-06-30&region=532300"
+    ).json
+    assert (body["from"], body["to"]) == ("2024-05-15", "2024-06-30")  # as asked, not month ends
+    assert [p["date"] for p in body["points"]] == ["2024-05-31", "2024-06-30"]
+
+
 def test_standards(app: Flask, engine: Engine, api: ApiClient, inventory: Any) -> None:
     listed = api.get("/api/v1/standards").json["results"]
     assert [s["version"] for s in listed] == [default_standard().version]

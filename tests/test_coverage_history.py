@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from inventory.actor import Actor
-from inventory.choices import Metric, SnapshotKind, UserRole
+from inventory.choices import Metric, MilestoneStatus, SnapshotKind, Tier, UserRole
 from inventory.coverage import snapshots, targets
 from inventory.coverage.report import coverage_report
 from inventory.coverage.trend import fit, month_ends, previous_month_end, trend
@@ -59,7 +59,7 @@ def _rollups(session: Session, device_id: int, end: datetime, down_hours: int, s
 
 def _s1_verified_on_d1(session: Session) -> int:
     body = coverage_report(session, SYSTEM, STANDARD, region=A, as_of=D1, now=NOW)
-    return int(body["totals"]["tiers_verified"]["model"])
+    return body.totals.tiers_verified[Tier.MODEL]
 
 
 def test_past_day_is_verified_from_rollups(session: Session, inventory: Any) -> None:
@@ -125,22 +125,22 @@ def test_trend_with_projection_and_milestones(session: Session, inventory: Any) 
         region=A,
         now=NOW,
     )
-    values = [(p["date"], p["value"], p["projected"]) for p in body["points"]]
+    values = [(p.date, p.value, p.projected) for p in body.points]
     # S2 met from 2025-01-01 (uplink), S4 closed 2025-01-01, S3 basic from 2025-03-01.
     assert values[:8] == [
-        ("2024-11-30", 0.5, False),
-        ("2024-12-31", 0.5, False),
-        ("2025-01-31", 0.8, False),
-        ("2025-02-28", 0.8, False),
-        ("2025-03-31", 0.6, False),
-        ("2025-04-30", 0.6, False),
-        ("2025-05-31", 0.6, False),
-        ("2025-06-30", 0.6, False),
+        (date(2024, 11, 30), 0.5, False),
+        (date(2024, 12, 31), 0.5, False),
+        (date(2025, 1, 31), 0.8, False),
+        (date(2025, 2, 28), 0.8, False),
+        (date(2025, 3, 31), 0.6, False),
+        (date(2025, 4, 30), 0.6, False),
+        (date(2025, 5, 31), 0.6, False),
+        (date(2025, 6, 30), 0.6, False),
     ]
     # The line through Dec–May and today falls: the projection is below 0.6.
     assert values[8][2] is True and values[9][2] is True
     assert values[9][1] < values[8][1] < 0.6
-    assert [m["value"] for m in body["milestones"]] == [0.9]
+    assert [m.value for m in body.milestones] == [0.9]
     with pytest.raises(InvalidInput):
         trend(session, SYSTEM, STANDARD, Metric.ALL_FIBRE_RATE, start=D2, end=D1, now=NOW)
 
@@ -160,25 +160,45 @@ def _milestone(session: Session, metric: Metric, due: date, value: float) -> Mil
 @pytest.mark.parametrize(
     ("metric", "due", "value", "status"),
     [
-        (Metric.DIGITAL_CAMPUS_RATE, date(2025, 12, 31), 0.5, "met"),  # 0.6 already
-        (Metric.DIGITAL_CAMPUS_RATE, date(2025, 12, 31), 0.9, "at_risk"),  # falling line
-        (Metric.DIGITAL_CAMPUS_RATE, date(2024, 12, 31), 0.6, "not_met"),  # 0.5 on the day
-        (Metric.DIGITAL_CAMPUS_RATE, date(2024, 12, 31), 0.5, "met"),
-        (Metric.GIGABIT_UPLINK_RATE, date(2026, 6, 30), 0.85, "on_track"),  # 0.5 → 0.8, rising
+        (Metric.DIGITAL_CAMPUS_RATE, date(2025, 12, 31), 0.5, MilestoneStatus.MET),  # 0.6 already
+        (
+            Metric.DIGITAL_CAMPUS_RATE,
+            date(2025, 12, 31),
+            0.9,
+            MilestoneStatus.AT_RISK,
+        ),  # falling line
+        (
+            Metric.DIGITAL_CAMPUS_RATE,
+            date(2024, 12, 31),
+            0.6,
+            MilestoneStatus.NOT_MET,
+        ),  # 0.5 on the day
+        (Metric.DIGITAL_CAMPUS_RATE, date(2024, 12, 31), 0.5, MilestoneStatus.MET),
+        (
+            Metric.GIGABIT_UPLINK_RATE,
+            date(2026, 6, 30),
+            0.85,
+            MilestoneStatus.ON_TRACK,
+        ),  # 0.5 → 0.8, rising
     ],
 )
 def test_milestone_status(
-    session: Session, inventory: Any, metric: Metric, due: date, value: float, status: str
+    session: Session,
+    inventory: Any,
+    metric: Metric,
+    due: date,
+    value: float,
+    status: MilestoneStatus,
 ) -> None:
     milestone = _milestone(session, metric, due, value)
     result = targets.milestone_status(session, SYSTEM, STANDARD, milestone, now=NOW)
-    assert result["status"] == status
+    assert result.status is status
     if metric is Metric.DIGITAL_CAMPUS_RATE:
-        assert result["current"] == 0.6
-        assert result["gap"] == round(max(0.0, value - 0.6), 6)
+        assert result.current == 0.6
+        assert result.gap == round(max(0.0, value - 0.6), 6)
     else:
-        assert result["current"] == 0.8
-        assert result["projected_at_due"] == 1.0  # the rising line, clipped at 100 %
+        assert result.current == 0.8
+        assert result.projected_at_due == 1.0  # the rising line, clipped at 100 %
 
 
 def test_default_plan_is_loaded_once_with_the_files_milestones(session: Session) -> None:
@@ -188,8 +208,8 @@ def test_default_plan_is_loaded_once_with_the_files_milestones(session: Session)
     assert ("digital_campus_rate", 2025) in due and len(plan.milestones) == 13
     assert targets.load_default_plan(session) is None
     progress = targets.plan_progress(session, SYSTEM, STANDARD, plan.id, now=NOW)
-    assert len(progress["milestones"]) == 13
-    assert {m["status"] for m in progress["milestones"]} <= {"no_data"}  # no schools
+    assert len(progress.milestones) == 13
+    assert {m.status for m in progress.milestones} <= {MilestoneStatus.NO_DATA}  # no schools
 
 
 def test_published_report_is_frozen(session: Session, inventory: Any) -> None:
@@ -201,7 +221,7 @@ def test_published_report_is_frozen(session: Session, inventory: Any) -> None:
     inventory.schools["S1"].closed_on = date(2024, 1, 1)
     session.commit()
     live = coverage_report(session, SYSTEM, STANDARD, region="532300", as_of=D1, now=NOW)
-    assert live["totals"]["schools"] == 7
+    assert live.totals.schools == 7
     again = snapshots.get_snapshot(session, SYSTEM, published.id)
     assert again.body["totals"]["schools"] == 8
 

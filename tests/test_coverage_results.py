@@ -177,8 +177,10 @@ def test_a_report_is_read_through_its_attributes_with_dates_and_enums() -> None:
     assert {m: report.totals.rate(m) for m in Metric}  # every metric a trend follows is a rate
     assert report.counties[1].digital_campus_rate is None  # no schools: n/a, not 0
     assert report.by_region[0].tiers_declared[Tier.MET] == 2
-    # Indexing reads the JSON form (the CLI's text output reads it so).
-    assert report["as_of"] == "2025-06-30" and report["totals"]["schools"] == 4
+    # Not a mapping: a reader that wants the JSON form asks for it.
+    with pytest.raises(TypeError):
+        report["as_of"]  # type: ignore[index]
+    assert report.as_json()["as_of"] == "2025-06-30" and report.as_json()["totals"]["schools"] == 4
 
 
 def test_evaluations_and_gaps_dump_as_their_json() -> None:
@@ -230,8 +232,8 @@ def test_a_trend_and_a_milestones_standing_dump_as_their_json() -> None:
     assert frozen["milestones"] == [
         {"id": 7, "plan": "plan", "due_on": "2025-07-15", "value": 0.9, "stages": ["primary"]}
     ]
-    # The API has never sent "from" (its schema reads an attribute no trend had); unchanged.
-    _same_bytes(TrendSchema().dump(trend), {k: v for k, v in frozen.items() if k != "from"})
+    # "from" too, as documented (until the records were typed the API never sent it).
+    _same_bytes(TrendSchema().dump(trend), frozen)
     standing = MilestoneStanding(
         id=7,
         plan="plan",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +16,9 @@ from sqlalchemy.engine import Engine
 
 from dashboards import charts
 from inventory.actor import Actor
+from inventory.choices import Stage, Tier
 from inventory.coverage import evaluation, report
+from inventory.coverage.results import CoverageReport
 from inventory.db import make_sessionmaker
 from inventory.models import Classroom, Device, NetworkLink, School
 from inventory.standards.registry import get_standard
@@ -64,7 +65,7 @@ def pct(share: float | None) -> str:
     return "无数据" if share is None else f"{share * 100:.1f}%"
 
 
-def report_for(engine: Engine, region: str) -> dict[str, Any]:
+def report_for(engine: Engine, region: str) -> CoverageReport:
     with make_sessionmaker(engine)() as db:
         return report.coverage_report(
             db, Actor.system("t"), get_standard(db), region=region, now=NOW
@@ -73,10 +74,11 @@ def report_for(engine: Engine, region: str) -> dict[str, Any]:
 
 def standard_rooms(engine: Engine, code: str) -> tuple[int, int]:
     with make_sessionmaker(engine)() as db:
-        facts = evaluation.evaluate_school(db, Actor.system("t"), get_standard(db), code, now=NOW)[
-            "facts"
-        ]
-        return facts["standard_classrooms"], facts["ordinary_classrooms"]
+        facts = evaluation.evaluate_school(
+            db, Actor.system("t"), get_standard(db), code, now=NOW
+        ).facts
+        assert facts is not None
+        return facts.standard_classrooms, facts.ordinary_classrooms
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -94,22 +96,22 @@ def test_overview_shows_the_report_its_charts_and_the_next_milestone(
 ) -> None:
     page = text(login(app), "/overview")
     body = report_for(engine, dash_fixture.PREFECTURE)
-    totals = body["totals"]
+    totals = body.totals
     headline = page.split('id="headline"')[1].split("</section>")[0]
-    assert pct(totals["digital_campus_rate"]) in headline
-    assert pct(totals["verified_digital_campus_rate"]) in headline
-    assert f"{totals['digital_campuses']} / {totals['schools']}" in headline
+    assert pct(totals.digital_campus_rate) in headline
+    assert pct(totals.verified_digital_campus_rate) in headline
+    assert f"{totals.digital_campuses} / {totals.schools}" in headline
     # The fixture's milestone (60 % on 2027-06-30) is the next one; 212 days from 2026-11-30.
     assert "60%" in headline and "2027年6月30日" in headline and ">212<" in headline
     for chart in ("bars", "stages", "trend", "map"):
         assert f'data-chart="{chart}"' in page
     # One bar row per county, linked to its school list; the map has a dot per located school.
-    assert page.count('class="bar-row"') == len(body["by_region"])
+    assert page.count('class="bar-row"') == len(body.by_region)
     assert page.count('class="school-dot"') > 10
     assert page.count('class="milestone"') >= 1
     ranking = page.split('id="ranking"')[1]
-    first = body["counties"][0]
-    assert first["region"]["name_zh"] in ranking.split("</tr>")[1]
+    first = body.counties[0]
+    assert first.region.name_zh in ranking.split("</tr>")[1]
     assert (
         "<script" not in page
         and "onclick" not in page
@@ -134,21 +136,21 @@ def test_drill_down_from_county_to_school_with_stage_and_tier_filters(
     client = login(app)
     county = text(client, f"/overview/schools?region={dash.county}")
     assert f"/schools/{dash.school_code}" in county
-    counted = report_for(engine, dash.county)["totals"]
-    assert f"共 {counted['schools']} 所学校" in county
-    for tier, count in counted["tiers_declared"].items():
-        page = text(client, f"/overview/schools?region={dash.county}&tier={tier}")
+    counted = report_for(engine, dash.county).totals
+    assert f"共 {counted.schools} 所学校" in county
+    for tier, count in counted.tiers_declared.items():
+        page = text(client, f"/overview/schools?region={dash.county}&tier={tier.value}")
         assert f"共 {count} 所学校" in page
         rows = page.split('id="school-list"')[1].split("</table>")[0]
-        assert rows.count(f"tier tier-{tier}") >= count
-    verified = counted["tiers_verified"]["none"]
+        assert rows.count(f"tier tier-{tier.value}") >= count
+    verified = counted.tiers_verified[Tier.NONE]
     page = text(client, f"/overview/schools?region={dash.county}&tier=none&side=verified")
     assert f"共 {verified} 所学校" in page
-    by_stage = {row["stage"]: row["schools"] for row in report_for(engine, dash.county)["by_stage"]}
+    by_stage = {row.stage: row.schools for row in report_for(engine, dash.county).by_stage}
     page = text(client, f"/overview/schools?region={dash.county}&stage=primary")
-    assert f"共 {by_stage['primary']} 所学校" in page
+    assert f"共 {by_stage[Stage.PRIMARY]} 所学校" in page
     # Unknown filter values are ignored rather than failing.
-    assert f"共 {counted['schools']} 所学校" in text(
+    assert f"共 {counted.schools} 所学校" in text(
         client, f"/overview/schools?region={dash.county}&stage=nope&tier=x&page=abc"
     )
     missing = text(client, "/overview/schools?region=999999", 404)

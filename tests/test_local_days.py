@@ -28,11 +28,13 @@ from inventory.choices import (
     Metric,
     OutageCause,
     SnapshotKind,
+    Tier,
     UserRole,
     WirelessCoverage,
 )
 from inventory.coverage import evaluation, snapshots
 from inventory.coverage.report import coverage_report
+from inventory.coverage.results import TrendPoint, Verification
 from inventory.coverage.trend import trend
 from inventory.db import make_sessionmaker
 from inventory.models import HourlyRollup, InterfaceState, NetworkLink, Outage, PollSample
@@ -166,16 +168,17 @@ def test_verified_tier_as_of_a_date_reads_the_last_hours_of_that_local_day(
     _rollups_around_midnight(session, link)
     later = MIDNIGHT + timedelta(days=5)
 
-    def verified(day: date) -> str:
+    def verified(day: date) -> Tier:
         school = evaluation.evaluate_school(
             session, SYSTEM, STANDARD, link.school.code, as_of=day, now=later
         )
-        return str(school["verified"]["tier"])
+        assert school.verified is not None
+        return school.verified.tier
 
     # The port was down from 00:00 to 01:00 on 1 January: 31 December was clean to its end
     # (in UTC days that hour would have fallen on 31 December).
-    assert verified(DEC31) == "model"
-    assert verified(JAN1) != "model"
+    assert verified(DEC31) is Tier.MODEL
+    assert verified(JAN1) is not Tier.MODEL
 
 
 def test_as_of_today_is_the_bureaus_date_for_commissioning_dates(session: Session) -> None:
@@ -185,11 +188,13 @@ def test_as_of_today_is_the_bureaus_date_for_commissioning_dates(session: Sessio
     code = link.school.code
     before = evaluation.evaluate_school(session, SYSTEM, STANDARD, code, now=BEFORE)
     after = evaluation.evaluate_school(session, SYSTEM, STANDARD, code, now=AFTER)
-    assert (before["as_of"], after["as_of"]) == ("2025-12-31", "2026-01-01")
-    assert (before["declared"]["tier"], after["declared"]["tier"]) == ("none", "model")
+    assert (before.as_of, after.as_of) == (DEC31, JAN1)
+    assert before.declared is not None and after.declared is not None
+    assert (before.declared.tier, after.declared.tier) == (Tier.NONE, Tier.MODEL)
     report = coverage_report(session, SYSTEM, STANDARD, region=A, now=AFTER)
-    assert report["as_of"] == "2026-01-01" and report["verification"] == "live"
-    assert report["generated_at"] == "2026-01-01T00:05:00+08:00"  # the same instant as AFTER
+    assert report.as_of == JAN1 and report.verification is Verification.LIVE
+    # The same instant as AFTER, on the bureau's clock (2026-01-01T00:05:00+08:00).
+    assert report.generated_at == AFTER and report.generated_at.utcoffset() == timedelta(hours=8)
 
 
 def test_the_month_end_report_is_published_after_local_midnight(session: Session) -> None:
@@ -209,7 +214,7 @@ def test_a_trends_month_end_is_computed_from_its_local_day_on(session: Session) 
     session.commit()
     jan31 = datetime(2026, 1, 30, 16, 0, tzinfo=UTC)  # 31 January begins, local
 
-    def last_point(now: datetime) -> dict[str, Any]:
+    def last_point(now: datetime) -> TrendPoint:
         body = trend(
             session,
             SYSTEM,
@@ -219,11 +224,11 @@ def test_a_trends_month_end_is_computed_from_its_local_day_on(session: Session) 
             end=date(2026, 1, 31),
             now=now,
         )
-        return dict(body["points"][-1])
+        return body.points[-1]
 
-    assert last_point(jan31 - timedelta(minutes=5))["projected"] is True  # 30 January
+    assert last_point(jan31 - timedelta(minutes=5)).projected is True  # 30 January
     late = last_point(jan31 + timedelta(minutes=5))  # 31 January: today, computed
-    assert late["date"] == "2026-01-31" and late["projected"] is False
+    assert late.date == date(2026, 1, 31) and late.projected is False
 
 
 def test_the_scheduler_publishes_the_month_end_report_at_0040_on_the_bureaus_clock() -> None:
@@ -299,7 +304,8 @@ def test_a_time_zone_setting_moves_every_day_to_that_zone(session: Session, tmp_
     session.commit()
     late = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)
     school = evaluation.evaluate_school(session, SYSTEM, STANDARD, link.school.code, now=late)
-    assert (school["as_of"], school["declared"]["tier"]) == ("2025-12-31", "none")
+    assert school.declared is not None
+    assert (school.as_of, school.declared.tier) == (DEC31, Tier.NONE)
     assert localday.start_of(JAN1) == datetime(2026, 1, 1, 5, 0, tzinfo=UTC)
     _app(tmp_path)  # the default again
     assert localday.zone().key == "Asia/Shanghai"

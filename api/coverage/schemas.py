@@ -204,9 +204,7 @@ class TrendSchema(ma.Schema):
     region = JsonObject()
     standard = fields.Dict()
     stages = fields.List(fields.String(), allow_none=True)
-    # Reads an attribute ``from_`` that a trend has never had, so "from" has never been sent;
-    # kept so that the body stays as it was (a fix is a change of the API, not of its types).
-    from_ = IsoText(data_key="from")
+    from_ = IsoText(data_key="from", attribute="start")
     to = IsoText(attribute="end")
     points = fields.List(fields.Nested(TrendPointSchema))
     milestones = fields.List(JsonObject())

@@ -3,8 +3,8 @@ to be parsed back.
 
 Pages read their attributes. The API's schemas (api/coverage/schemas.py) dump them; a published
 report freezes ``as_json()``, the same JSON the API sends (tests/test_coverage_results.py holds
-the two to each other). ``result[key]`` reads that JSON form too, for the readers written when
-these were dicts (the CLI's text output, older tests): a page must use the attributes.
+the two to each other). A record is not a mapping: whoever wants the JSON form (the CLI's text
+output, a test of a body) asks for it with ``as_json()``.
 """
 
 from __future__ import annotations
@@ -67,9 +67,6 @@ class JsonView:
                 continue
             out[item.metadata.get(JSON_KEY, item.name)] = to_json(value)
         return out
-
-    def __getitem__(self, key: str) -> Any:
-        return self.as_json()[key]
 
 
 # --- the coverage report ----------------------------------------------------------------------
