@@ -220,8 +220,9 @@ class Transports:
         mail["From"] = smtp.sender
         mail["To"] = ", ".join(recipients)
         mail["Date"] = formatdate(self.wall(), localtime=False)
-        # The same key on every retry: a mail system that saw it may drop the copy.
-        mail["Message-ID"] = f"<{message.key}@digicampus>"
+        # The same key on every retry: a mail system that saw it may drop the copy. (Cut to
+        # 40 characters, so the header stays on one line.)
+        mail["Message-ID"] = f"<{message.key[:40]}@digicampus>"
         mail.set_content(message.body)
         try:
             with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as client:
