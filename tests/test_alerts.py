@@ -21,9 +21,10 @@ from inventory.choices import (
     Severity,
     TransportKind,
 )
-from inventory.models import School
+from inventory.models import NetworkLink, School
 from inventory.models.alerts import Alert, AlertRule, MaintenanceWindow, OutboxMessage
 from inventory.models.polling import Outage
+from inventory.services import polling
 from tests.alerts_fixture import (
     BASE_URL,
     STEP,
@@ -103,8 +104,6 @@ def test_the_outbox_row_is_written_in_the_transaction_of_the_outage_that_caused_
     subscribe(session, "county")
     rule(session, AlertKind.DEVICE_UNREACHABLE).delay_s = 0
     session.commit()
-    from inventory.services import polling
-
     polling.record_observations(session, [down(site.gateway, T0)], STEP, T0)
     alerts.evaluate(session, [site.gateway], T0)
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
@@ -181,6 +180,7 @@ def test_a_maintenance_window_holds_messages_back_and_marks_the_alerts_planned(
     assert result.held == 3
     assert [a.planned for a in alerts_of(session)] == [True, True, True]
     assert outbox(session) == []
+    assert session.scalars(sa.select(Outage.planned)).all() == [True, True, True]
     back = T0 + timedelta(minutes=30)
     poll(session, back, *[up(s.gateway, back) for s in sites])
     assert outbox(session) == []  # nobody hears of a recovery they never heard of
@@ -227,6 +227,33 @@ def test_a_weekly_window_holds_messages_back_in_later_weeks(session: Session, ac
     later = T0 + timedelta(hours=3)
     poll(session, later, down(site.gateway, later))
     assert len(outbox(session)) == 1
+
+
+def test_planned_outages_are_not_held_against_availability(session: Session, actor: Actor) -> None:
+    planned, unplanned = build_sites(session, actor, COUNTY, 2)
+    session.add(
+        MaintenanceWindow(
+            name="works",
+            school_id=session.scalar(sa.select(School.id).where(School.code == planned.code)),
+            starts_at=T0 - timedelta(minutes=1),
+            ends_at=T0 + timedelta(hours=2),
+        )
+    )
+    session.commit()
+    everyone = (planned, unplanned)
+    poll(
+        session,
+        T0 - timedelta(hours=1),
+        *[up(s.gateway, T0 - timedelta(hours=1)) for s in everyone],
+    )
+    poll(session, T0, *[down(s.gateway, T0) for s in everyone])
+    back = T0 + timedelta(hours=1)
+    poll(session, back, *[up(s.gateway, back) for s in everyone])
+    links = list(session.scalars(sa.select(NetworkLink).order_by(NetworkLink.id)))
+    window = timedelta(hours=4)
+    found = polling.availabilities(session, links, window, T0 + timedelta(hours=3))
+    assert found[planned.link] == 1.0
+    assert found[unplanned.link] == pytest.approx(0.75)
 
 
 def test_an_unacknowledged_alert_repeats_at_the_interval_and_an_acknowledged_one_stops(

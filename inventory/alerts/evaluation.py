@@ -20,7 +20,8 @@ from inventory.alerts.messages import Event, render
 from inventory.alerts.places import Place, covers, in_maintenance, places, windows_now
 from inventory.alerts.rules import enabled_rules
 from inventory.choices import AlertState, MessageKind
-from inventory.models.alerts import Alert, OutboxMessage, Subscription
+from inventory.models import Device, Outage
+from inventory.models.alerts import Alert, MaintenanceWindow, OutboxMessage, Subscription
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,12 @@ def evaluate(
             sa.select(Alert).where(Alert.device_id.in_(ids), Alert.state == AlertState.OPEN)
         )
     }
+    windows = windows_now(session, now)
+    if windows:
+        mark_planned(session, ids, windows)
     school_ids = {c.school_id for c in found.conditions.values()}
     school_ids |= {a.school_id for a in open_alerts.values()}
     where = places(session, school_ids)
-    windows = windows_now(session, now)
     events: list[Event] = []
     current: list[Alert] = []
 
@@ -120,6 +123,27 @@ def evaluate(
         alert.last_sent_at = now
     result.messages = queue_messages(session, events, now, settings)
     return result
+
+
+def mark_planned(session: Session, device_ids: set[int], windows: list[MaintenanceWindow]) -> int:
+    """Mark the open outages of these devices that began inside a maintenance window as
+    planned (availability leaves them out); how many were marked."""
+    rows = session.execute(
+        sa.select(Outage, Device.school_id)
+        .join(Device, Device.id == Outage.device_id)
+        .where(
+            Outage.device_id.in_(device_ids),
+            Outage.ended_at.is_(None),
+            Outage.planned.is_(False),
+        )
+    ).all()
+    where = places(session, {school_id for _, school_id in rows})
+    marked = 0
+    for outage, school_id in rows:
+        if in_maintenance(windows, where[school_id], outage.started_at):
+            outage.planned = True
+            marked += 1
+    return marked
 
 
 def _event(alert: Alert, message: MessageKind, place: Place, now: datetime) -> Event:
