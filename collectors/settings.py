@@ -118,7 +118,10 @@ def from_config(config: Mapping[str, Any]) -> CollectorConfig:
         longest=timedelta(seconds=_number(config, "ALERT_RETRY_MAX_S", 3600, 1, 86_400)),
     )
     return CollectorConfig(
-        alerting=AlertSettings(base_url=base_url),
+        alerting=AlertSettings(
+            base_url=base_url,
+            group_wait=timedelta(seconds=_number(config, "ALERT_GROUP_WAIT_S", 120, 0, 3600)),
+        ),
         smtp=smtp,
         sender=sender,
         send_every=timedelta(seconds=_number(config, "ALERT_SEND_EVERY_S", 15, 1, 3600)),

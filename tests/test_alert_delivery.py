@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.alerts import Sender, SenderSettings, SmtpSettings, Transports, mask
 from inventory.actor import Actor
+from inventory.alerts import AlertSettings
 from inventory.choices import MessageLanguage, OutboxState, TransportKind
 from inventory.db import make_sessionmaker
 from inventory.models.alerts import OutboxMessage
@@ -47,11 +48,12 @@ def sender(
 
 
 def outage(session: Session, sites: list[Site], start: datetime) -> datetime:
-    """These schools' gateways stop answering for three polls (past the 10-minute delay)."""
+    """These schools' gateways stop answering for three polls (past the 10-minute delay);
+    when their message is due (it waits ``group_wait`` for company)."""
     for step in range(3):
         at = start + step * STEP
         poll(session, at, *[down(s.gateway, at) for s in sites])
-    return start + 2 * STEP
+    return start + 2 * STEP + AlertSettings().group_wait
 
 
 def test_the_wecom_robot_gets_a_markdown_message(
@@ -217,9 +219,12 @@ def test_a_receiver_down_then_back_gets_every_message_once_across_a_sender_resta
         second = sender(sessions, "collector-b", settings)
         assert not second.step(now).leader  # the dead sender's lease holds until it expires
         now += settings.lease + timedelta(seconds=1)
-        result = second.step(now)
-        assert result.leader and result.failed == 0
-        assert second.step(now + timedelta(minutes=5)).sent == 0
+        steps = []
+        for _ in range(24):  # two hours of steps: the last retry pause is at most one hour
+            steps.append(second.step(now))
+            now += timedelta(minutes=5)
+        assert all(s.leader for s in steps) and sum(s.failed for s in steps) == 0
+        assert sum(s.sent for s in steps) == 4
     finally:
         hook.stop()
     session.expire_all()
@@ -229,6 +234,32 @@ def test_a_receiver_down_then_back_gets_every_message_once_across_a_sender_resta
     # The one message the dead sender delivered but never marked comes again, same key: the
     # receiver drops it. Every message is there, once.
     assert len(keys) == 6 and sorted(set(keys)) == sorted(m.idempotency_key for m in rows)
+
+
+def test_a_county_outage_polled_over_several_batches_is_still_one_message_per_subscription(
+    session: Session, actor: Actor, sessions: sessionmaker[Session]
+) -> None:
+    sites = build_sites(session, actor, COUNTY, 30)
+    with http_receiver() as hook:
+        subscribe(session, "county", TransportKind.WEBHOOK, hook.url("/county"), region_code=COUNTY)
+        subscribe(session, "everything", TransportKind.WECOM, hook.url("/all"))
+        # The cycle polls the county's gateways a few at a time over five minutes.
+        for step in range(3):
+            for n in range(6):
+                at = T0 + step * STEP + n * timedelta(seconds=50)
+                poll(session, at, *[down(s.gateway, at) for s in sites[n * 5 : n * 5 + 5]])
+        assert len(outbox(session)) == 12  # six batches wrote one message each, per subscription
+        now = T0 + 2 * STEP + AlertSettings().group_wait
+        result = sender(sessions).step(now)
+        assert result.sent == 2
+        late = now + timedelta(minutes=10)
+        assert sender(sessions).step(late).sent == 0
+    assert sorted(call.path for call in hook.received) == ["/all", "/county"]
+    county = next(call for call in hook.received if call.path == "/county").json()
+    assert sorted(e["school_code"] for e in county["events"]) == sorted(s.code for s in sites)
+    assert county["subject"].startswith("[严重] 30 条告警")
+    everything = next(call for call in hook.received if call.path == "/all").json()
+    assert all(s.name in everything["markdown"]["content"] for s in sites[:20])
 
 
 def test_two_senders_never_send_at_the_same_time(

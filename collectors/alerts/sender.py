@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.alerts.transports import DeliveryError, Destination, Outbound, Transports
+from inventory.alerts.outbox import coalesce
 from inventory.choices import OutboxState
 from inventory.models.alerts import OutboxMessage, SenderLease, Subscription
 from inventory.secretbox import SecretBox, SecretBoxError
@@ -130,6 +131,8 @@ class Sender:
             if not take_lease(session, self.name, now, self.settings.lease):
                 return result
             result.leader = True
+            coalesce(session, now)
+            session.commit()
             due = list(
                 session.scalars(
                     sa.select(OutboxMessage.id)
@@ -163,26 +166,29 @@ class Sender:
         subscription = session.get(Subscription, row.subscription_id)
         assert subscription is not None  # the outbox row cascades with it
         outbound = Outbound(row.idempotency_key, row.kind.value, row.subject, row.body, row.events)
+        target = subscription.target
         secret: str | None = None
+        # Counted before the call: a sender that dies during it leaves a message that is tried
+        # again (after the pause) as it is, and never folded into another (outbox.coalesce).
+        row.attempts += 1
+        row.next_attempt_at = now + self.settings.pause(row.attempts)
         try:
             secret = self.box.decrypt(subscription.secret_enc) if subscription.secret_enc else None
-            destination = Destination(subscription.transport, subscription.target, secret)
-            session.commit()  # end the read before the network call
+            destination = Destination(subscription.transport, target, secret)
+            session.commit()  # the claim is kept, and no transaction stays open over the call
             self.transports.for_kind(destination.transport)(outbound, destination)
         except (DeliveryError, SecretBoxError) as exc:
             answer = exc.answer if isinstance(exc, DeliveryError) else str(exc)
-            self._failed(row, mask(answer, secret, subscription.target), now, result)
+            self._failed(row, mask(answer, secret, target), result)
         else:
             if self.after_send is not None:
                 self.after_send(message_id)
             row.state = OutboxState.SENT
             row.sent_at = now
-            row.attempts += 1
             result.sent += 1
         session.commit()
 
-    def _failed(self, row: OutboxMessage, answer: str, now: datetime, result: StepResult) -> None:
-        row.attempts += 1
+    def _failed(self, row: OutboxMessage, answer: str, result: StepResult) -> None:
         row.last_answer = answer[:500]
         result.answers.append(row.last_answer)
         if row.attempts >= self.settings.attempts:
@@ -190,5 +196,4 @@ class Sender:
             result.dead += 1
             log.warning("alert message %s is dead after %d tries: %s", row.id, row.attempts, answer)
         else:
-            row.next_attempt_at = now + self.settings.pause(row.attempts)
             result.failed += 1

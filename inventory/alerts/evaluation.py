@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from inventory.alerts import conditions
-from inventory.alerts.messages import Event, render
+from inventory.alerts.messages import Event, render, school_url
 from inventory.alerts.places import Place, covers, in_maintenance, places, windows_now
 from inventory.alerts.rules import enabled_rules
 from inventory.choices import AlertState, MessageKind
@@ -26,9 +26,11 @@ from inventory.models.alerts import Alert, MaintenanceWindow, OutboxMessage, Sub
 
 @dataclass(frozen=True)
 class AlertSettings:
-    """What messages need from the configuration: where the school pages are."""
+    """What messages need from the configuration: where the school pages are, and how long
+    a message waits for others to the same subscription (``inventory.alerts.outbox``)."""
 
     base_url: str | None = None
+    group_wait: timedelta = timedelta(minutes=2)
 
 
 @dataclass
@@ -102,7 +104,9 @@ def evaluate(
         alert.resolved_at = now
         result.resolved += 1
         if alert.last_sent_at is not None:  # nobody hears of a recovery they never heard of
-            events.append(_event(alert, MessageKind.RESOLVED, where[alert.school_id], now))
+            events.append(
+                _event(alert, MessageKind.RESOLVED, where[alert.school_id], now, settings)
+            )
     session.flush()  # ids of the new alerts
 
     for alert in current:
@@ -111,13 +115,13 @@ def evaluate(
             result.held += alert.last_sent_at is None
             continue
         if alert.last_sent_at is None:
-            events.append(_event(alert, MessageKind.OPENED, place, now))
+            events.append(_event(alert, MessageKind.OPENED, place, now, settings))
         elif (
             alert.acknowledged_at is None
             and alert.repeat_s
             and now - alert.last_sent_at >= timedelta(seconds=alert.repeat_s)
         ):
-            events.append(_event(alert, MessageKind.REPEAT, place, now))
+            events.append(_event(alert, MessageKind.REPEAT, place, now, settings))
         else:
             continue
         alert.last_sent_at = now
@@ -146,7 +150,9 @@ def mark_planned(session: Session, device_ids: set[int], windows: list[Maintenan
     return marked
 
 
-def _event(alert: Alert, message: MessageKind, place: Place, now: datetime) -> Event:
+def _event(
+    alert: Alert, message: MessageKind, place: Place, now: datetime, settings: AlertSettings
+) -> Event:
     return Event(
         message=message,
         alert_id=alert.id,
@@ -160,6 +166,7 @@ def _event(alert: Alert, message: MessageKind, place: Place, now: datetime) -> E
         at=now,
         resolved_at=alert.resolved_at,
         planned=alert.planned,
+        url=school_url(settings.base_url, place),
     )
 
 
@@ -193,7 +200,7 @@ def queue_messages(
         if not mine:
             continue
         lang = subscription.language.value
-        subject, body = render(mine, lang, settings.base_url)
+        subject, body = render(mine, lang)
         kinds = {e.message for e in mine}
         kind = next(
             k for k in (MessageKind.OPENED, MessageKind.REPEAT, MessageKind.RESOLVED) if k in kinds
@@ -207,7 +214,7 @@ def queue_messages(
                 body=body,
                 events=[e.as_json() for e in mine],
                 created_at=now,
-                next_attempt_at=now,
+                next_attempt_at=now + settings.group_wait,
             )
         )
         queued += 1

@@ -37,23 +37,61 @@ class Event:
     at: datetime  # when this was found (the repeat's or resolution's time)
     resolved_at: datetime | None = None
     planned: bool = False
+    url: str | None = None  # the school's page
 
     def as_json(self) -> dict[str, Any]:
+        """The event as the outbox keeps it (and a generic webhook receives it); enough to
+        write the message again (``from_json``) when the sender groups messages."""
         return {
             "message": self.message.value,
             "alert_id": self.alert_id,
+            "rule_id": self.rule_id,
             "kind": self.kind.value,
             "severity": self.severity.value,
+            "school_id": self.place.school_id,
             "school_code": self.place.school_code,
             "school": self.place.school_zh,
+            "school_en": self.place.school_en,
             "county_code": self.place.county_code,
             "county": self.place.county_zh,
+            "county_en": self.place.county_en,
             "object": self.object_name,
             "cause": self.cause,
             "since": self.since.isoformat(),
+            "at": self.at.isoformat(),
             "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
             "planned": self.planned,
+            "url": self.url,
         }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Event:
+        place = Place(
+            data["school_id"],
+            data["school_code"],
+            data["school"],
+            data["school_en"],
+            "",
+            data["county_code"],
+            data["county"],
+            data["county_en"],
+        )
+        resolved = data.get("resolved_at")
+        return cls(
+            message=MessageKind(data["message"]),
+            alert_id=data["alert_id"],
+            rule_id=data["rule_id"],
+            kind=AlertKind(data["kind"]),
+            severity=Severity(data["severity"]),
+            place=place,
+            object_name=data["object"],
+            cause=data["cause"],
+            since=datetime.fromisoformat(data["since"]),
+            at=datetime.fromisoformat(data["at"]),
+            resolved_at=datetime.fromisoformat(resolved) if resolved else None,
+            planned=data["planned"],
+            url=data.get("url"),
+        )
 
 
 TEXT = {
@@ -104,7 +142,7 @@ def school_url(base_url: str | None, place: Place) -> str | None:
     return f"{base_url.rstrip('/')}/schools/{place.school_code}" if base_url else None
 
 
-def line(event: Event, lang: str, base_url: str | None) -> str:
+def line(event: Event, lang: str) -> str:
     """One alert in one line: school (county) · object · kind: cause · since … · link."""
     t = TEXT[lang]
     head = (
@@ -116,13 +154,12 @@ def line(event: Event, lang: str, base_url: str | None) -> str:
     parts = [head, event.object_name, what, f"{t['since']} {when(event.since)}"]
     if event.message is MessageKind.RESOLVED and event.resolved_at is not None:
         parts.append(f"{t['lasted']} {duration(event.resolved_at - event.since, lang)}")
-    url = school_url(base_url, event.place)
-    if url:
-        parts.append(f"[{t['page']}]({url})")
+    if event.url:
+        parts.append(f"[{t['page']}]({event.url})")
     return "- " + " · ".join(parts)
 
 
-def render(events: Sequence[Event], lang: str, base_url: str | None) -> tuple[str, str]:
+def render(events: Sequence[Event], lang: str) -> tuple[str, str]:
     """The subject and Markdown body of one message telling ``events``."""
     t = TEXT[lang]
     top = max(events, key=lambda e: e.severity.level)
@@ -132,7 +169,7 @@ def render(events: Sequence[Event], lang: str, base_url: str | None) -> tuple[st
         if not mine:
             continue
         sections.append(f"### {t[message.value]} ({len(mine)})")
-        sections += [line(e, lang, base_url) for e in mine[:LISTED]]
+        sections += [line(e, lang) for e in mine[:LISTED]]
         if len(mine) > LISTED:
             sections.append("- " + t["more"].format(n=len(mine) - LISTED))
     if len(events) == 1:
