@@ -364,3 +364,52 @@ def test_every_message_names_school_county_object_cause_and_since(
     county = "楚雄市" if lang == "zh" else "Chuxiong"
     for part in (school, county, "gw1", "no reply", "2026-11-02 09:00", f"/schools/{site.code}"):
         assert part in message.body, part
+
+
+def test_the_daily_digest_tells_what_went_down_came_back_and_is_still_open_once_a_day(
+    session: Session, actor: Actor
+) -> None:
+    old, new, back, elsewhere = build_sites(session, actor, COUNTY, 4)
+    (other,) = build_sites(session, actor, OTHER_COUNTY, 1, first=5)
+    digest = subscribe(session, "county digest", region_code=COUNTY, language=MessageLanguage.EN)
+    digest.daily_digest = True
+    subscribe(session, "no digest", region_code=COUNTY)
+    session.commit()
+    start = T0 - timedelta(days=2)
+    poll(session, start, down(old.gateway, start))
+    poll(session, start + timedelta(minutes=15), down(old.gateway, start + timedelta(minutes=15)))
+    later = T0 - timedelta(hours=3)
+    poll(
+        session,
+        later,
+        down(old.gateway, later),
+        down(new.gateway, later),
+        down(back.gateway, later),
+        down(other.gateway, later),
+    )
+    at = later + timedelta(minutes=15)
+    poll(
+        session,
+        at,
+        down(old.gateway, at),
+        down(new.gateway, at),
+        down(back.gateway, at),
+        down(other.gateway, at),
+        up(elsewhere.gateway, at),
+    )
+    recovered = T0 - timedelta(hours=1)
+    poll(session, recovered, up(back.gateway, recovered))
+    before = {m.id for m in outbox(session)}
+    assert alerts.write_digests(session, T0) == 1
+    session.commit()
+    assert alerts.write_digests(session, T0 + timedelta(hours=2)) == 0  # same local day
+    (message,) = [m for m in outbox(session) if m.id not in before]
+    assert (message.subscription_id, message.kind) == (digest.id, MessageKind.DIGEST)
+    assert message.subject == "[Daily digest] 2026-11-02"
+    told = {(e["school_code"], e["message"]) for e in message.events}
+    assert told == {
+        (old.code, "repeat"),  # open since before yesterday: still open
+        (new.code, "opened"),
+        (back.code, "resolved"),
+    }
+    assert "Still open (1)" in message.body and "Resolved (1)" in message.body

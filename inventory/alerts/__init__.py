@@ -5,6 +5,7 @@ collectors/alerts/); this package never sends anything.
 
 from __future__ import annotations
 
+from inventory.alerts.digest import write_digests
 from inventory.alerts.evaluation import AlertSettings, Evaluation, evaluate
 from inventory.alerts.rules import default_rules, enabled_rules, ensure_default_rules
 
@@ -15,4 +16,5 @@ __all__ = [
     "enabled_rules",
     "ensure_default_rules",
     "evaluate",
+    "write_digests",
 ]
