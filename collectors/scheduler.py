@@ -181,7 +181,7 @@ def maintenance_jobs() -> list[tuple[str, Callable[[], Any], CronTrigger]]:
         # Daily, so a missed month end is caught up; at 00:40 local time the report waits
         # for the rollup (at :05) of the month's last local hour.
         ("publish_reports", publish_reports, CronTrigger(hour=0, minute=40, timezone=zone)),
-        # The day's alert digests, for the subscriptions that want one, at the working day's start.
+        # Tier drops and the alert digests, at the start of the working day.
         ("alert_digest", alert_digest, CronTrigger(hour=8, minute=0, timezone=zone)),
     ]
 
@@ -257,13 +257,21 @@ async def publish_reports() -> None:
 
 
 async def alert_digest() -> None:
-    """Queue today's alert digests (idempotent: one per subscription and local day)."""
+    """The day's alert work: schools whose verified tier dropped since yesterday, then the
+    digests (idempotent: one per subscription and local day)."""
     settings = _service().config.alerting
+    tiers = await asyncio.to_thread(
+        _in_session, lambda s: alerts.check_tiers(s, utcnow(), settings)
+    )
     queued = await asyncio.to_thread(
         _in_session, lambda s: alerts.write_digests(s, utcnow(), settings)
     )
-    if queued:
-        log.info("alert digests: %d queued", queued)
+    log.info(
+        "daily alerts: %d tier drops, %d recovered; %d digests queued",
+        tiers.opened,
+        tiers.resolved,
+        queued,
+    )
 
 
 async def run_until(service: CollectorService, stop: asyncio.Event) -> None:
