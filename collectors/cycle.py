@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from collectors.poller import LocalPoller, Poller, PollJob
 from collectors.profiles import Profile, load_profile
 from collectors.snmp_types import SnmpClient, SnmpCredentials, Target
+from inventory import alerts
 from inventory.choices import PollFailure
 from inventory.models.base import utcnow
 from inventory.monitoring.observations import DeviceObservation
@@ -139,6 +140,7 @@ class Collector:
         rule: VerificationRule | None = None,
         notify: Callable[[Sequence[StateChange]], None] | None = None,
         poller: Poller | None = None,
+        alerting: alerts.AlertSettings | None = None,
     ) -> None:
         self.sessions = sessions
         self.box = box
@@ -152,6 +154,7 @@ class Collector:
         self.poller = poller
         self.rule = rule or VerificationRule()
         self.notify = notify
+        self.alerting = alerting or alerts.AlertSettings()
         # One thread for all database work: SQLite allows one writer, and order stays simple.
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collector-db")
         self._unusable: dict[int, DeviceObservation] = {}
@@ -278,9 +281,13 @@ class Collector:
         return [(device_id, plans[device_id]) for device_id in ids]
 
     def _record(self, session: Session, observations: list[DeviceObservation]) -> RecordSummary:
-        return polling.record_observations(
-            session, observations, self.settings.interval, utcnow(), self.rule
+        now = utcnow()
+        summary = polling.record_observations(
+            session, observations, self.settings.interval, now, self.rule
         )
+        # In the batch's transaction: an outage and the messages it causes commit together.
+        alerts.evaluate(session, [o.device_id for o in observations], now, self.alerting)
+        return summary
 
     async def run_cycle(
         self,

@@ -34,6 +34,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from collectors.alerts import Sender, Transports
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
 from collectors.poller import Poller
@@ -41,7 +42,7 @@ from collectors.profiles import load_profile
 from collectors.settings import CollectorConfig
 from collectors.webhooks import WebhookNotifier
 from collectors.workers import PollerProcesses
-from inventory import localday
+from inventory import alerts, localday
 from inventory.coverage import snapshots
 from inventory.models.base import utcnow
 from inventory.secretbox import SecretBox
@@ -76,6 +77,7 @@ class CollectorService:
         self.collector: Collector | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.notifier: WebhookNotifier | None = None
+        self.sender: Sender | None = None
         self.last_cycle: CycleResult | None = None
         self._cycle: asyncio.Task[Any] | None = None
         self._shared_jobs: list[tuple[str, Callable[..., Any], dict[str, Any]]] = []
@@ -101,8 +103,16 @@ class CollectorService:
             name=self.name,
             notify=self.notifier,
             poller=await start_pollers(self.config, self.workers),
+            alerting=self.config.alerting,
         )
         self.name = self.collector.name
+        self.sender = Sender(
+            self.sessions,
+            self.box,
+            self.name,
+            Transports(smtp=self.config.smtp),
+            self.config.sender,
+        )
         await self.collector.heartbeat()
         scheduler = AsyncIOScheduler(
             jobstores={
@@ -130,6 +140,13 @@ class CollectorService:
             id="heartbeat",
             jobstore="local",
         )
+        scheduler.add_job(
+            send_alerts,
+            "interval",
+            seconds=self.config.send_every.total_seconds(),
+            id="send_alerts",
+            jobstore="local",
+        )
         for job_id, func, trigger in maintenance_jobs():
             scheduler.add_job(func, trigger, id=job_id, replace_existing=True, jobstore="default")
         for job_id, func, trigger in self._shared_jobs:
@@ -155,6 +172,10 @@ class CollectorService:
             self.collector = None
         if self.notifier is not None:
             self.notifier.close()
+        if self.sender is not None:
+            with contextlib.suppress(Exception):  # a dead database: the lease just expires
+                await asyncio.to_thread(self.sender.stop)
+            self.sender = None
         if _running is self:
             _running = None
         log.info("collector %s stopped", self.name)
@@ -189,6 +210,8 @@ def maintenance_jobs() -> list[tuple[str, Callable[[], Any], CronTrigger]]:
         # Daily, so a missed month end is caught up; at 00:40 local time the report waits
         # for the rollup (at :05) of the month's last local hour.
         ("publish_reports", publish_reports, CronTrigger(hour=0, minute=40, timezone=zone)),
+        # Tier drops and the alert digests, at the start of the working day.
+        ("alert_digest", alert_digest, CronTrigger(hour=8, minute=0, timezone=zone)),
     ]
 
 
@@ -222,6 +245,18 @@ async def heartbeat() -> None:
     await service.collector.heartbeat()
 
 
+async def send_alerts() -> None:
+    """Deliver due alert messages, if this collector's sender holds the outbox lease."""
+    service = _service()
+    if service.sender is None:
+        return
+    result = await asyncio.to_thread(service.sender.step, utcnow())
+    if result.sent or result.failed or result.dead:
+        log.info(
+            "alert messages: %d sent, %d to retry, %d dead", result.sent, result.failed, result.dead
+        )
+
+
 def _in_session(work: Callable[[Session], Any]) -> Any:
     service = _service()
     with service.sessions() as session:
@@ -252,6 +287,24 @@ async def publish_reports() -> None:
     )
     if snapshot is not None:
         log.info("published the coverage report as of %s (id %s)", snapshot.as_of, snapshot.id)
+
+
+async def alert_digest() -> None:
+    """The day's alert work: schools whose verified tier dropped since yesterday, then the
+    digests (idempotent: one per subscription and local day)."""
+    settings = _service().config.alerting
+    tiers = await asyncio.to_thread(
+        _in_session, lambda s: alerts.check_tiers(s, utcnow(), settings)
+    )
+    queued = await asyncio.to_thread(
+        _in_session, lambda s: alerts.write_digests(s, utcnow(), settings)
+    )
+    log.info(
+        "daily alerts: %d tier drops, %d recovered; %d digests queued",
+        tiers.opened,
+        tiers.resolved,
+        queued,
+    )
 
 
 async def run_until(service: CollectorService, stop: asyncio.Event) -> None:

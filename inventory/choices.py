@@ -286,3 +286,68 @@ class SnapshotKind(ChoiceSet):
 
     MANUAL = "manual"
     MONTH_END = "month_end"
+
+
+class AlertKind(ChoiceSet):
+    """What an alert rule watches (issue 17); its threshold means something per kind."""
+
+    DEVICE_UNREACHABLE = "device_unreachable", "设备不可达", "device unreachable"
+    UPLINK_DOWN = "uplink_down", "出口中断", "uplink down"
+    UPLINK_SLOW = "uplink_slow", "出口低于合同带宽", "uplink slower than contracted"
+    UPLINK_FLAPPING = "uplink_flapping", "出口频繁抖动", "uplink flapping"
+    CREDENTIAL_FAILING = "credential_failing", "SNMP 凭据失效", "SNMP credential failing"
+    # Reserved for the capacity issue: no evaluation yet, but rules and subscriptions may name it.
+    UPLINK_SATURATED = "uplink_saturated", "出口带宽饱和", "uplink saturated"
+    TIER_DROPPED = "tier_dropped", "核验等级下降", "verified tier dropped"
+
+
+class Severity(ChoiceSet):
+    """How urgent an alert is; a subscription takes its minimum and everything above."""
+
+    INFO = "info", "提示", "info", "#1d4e89"
+    WARNING = "warning", "警告", "warning", "#e9a23b"
+    CRITICAL = "critical", "严重", "critical", "#c8553d"
+
+    @property
+    def level(self) -> int:
+        """0 (info) to 2 (critical), the order of the severities."""
+        return list(Severity).index(self)
+
+
+class TransportKind(ChoiceSet):
+    """Where a subscription's messages go."""
+
+    EMAIL = "email", "电子邮件", "email"
+    WECOM = "wecom", "企业微信群机器人", "WeCom group robot"
+    DINGTALK = "dingtalk", "钉钉群机器人", "DingTalk group robot"
+    FEISHU = "feishu", "飞书群机器人", "Feishu group robot"
+    WEBHOOK = "webhook", "通用 Webhook", "generic webhook"
+
+
+class MessageLanguage(ChoiceSet):
+    """The language a subscription's messages are written in."""
+
+    ZH = "zh", "中文", "Chinese"
+    EN = "en", "英文", "English"
+
+
+class AlertState(ChoiceSet):
+    OPEN = "open", "未恢复", "open", "#c8553d"
+    RESOLVED = "resolved", "已恢复", "resolved", "#3f8f5f"
+
+
+class MessageKind(ChoiceSet):
+    """Why a message was written: an alert opened, repeats unacknowledged, or was resolved."""
+
+    OPENED = "opened", "告警", "alert"
+    REPEAT = "repeat", "重复提醒", "reminder"
+    RESOLVED = "resolved", "已恢复", "resolved"
+    DIGEST = "digest", "每日摘要", "daily digest"
+
+
+class OutboxState(ChoiceSet):
+    """A message's delivery: waiting (or retrying), delivered, or given up (a dead letter)."""
+
+    PENDING = "pending", "待发送", "pending", "#e9a23b"
+    SENT = "sent", "已送达", "sent", "#3f8f5f"
+    DEAD = "dead", "发送失败", "dead letter", "#c8553d"

@@ -20,7 +20,7 @@ import types
 import typing
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -150,6 +150,14 @@ class Day(Rule):
     high: date
     kind: ClassVar[str] = "date"
     python: ClassVar[tuple[type, ...]] = (date,)
+
+
+@dataclass(eq=False)
+class Moment(Rule):
+    """A point in time, timezone-aware (stored in UTC)."""
+
+    kind: ClassVar[str] = "datetime"
+    python: ClassVar[tuple[type, ...]] = (datetime,)
 
 
 @dataclass(eq=False)
@@ -324,3 +332,4 @@ REGION_CODE = Digits(6)
 SCHOOL_TYPE_CODE = Digits(3)
 PORT = Whole(1, 65535)
 ACCOUNT_NAME = Text(64)
+MOMENT = Moment()

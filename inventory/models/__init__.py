@@ -1,6 +1,14 @@
 """The inventory's SQLAlchemy models; import from here."""
 
 from inventory.models.accounts import ApiToken, User
+from inventory.models.alerts import (
+    Alert,
+    AlertRule,
+    MaintenanceWindow,
+    OutboxMessage,
+    SenderLease,
+    Subscription,
+)
 from inventory.models.audit import ChangeRecord
 from inventory.models.base import Base
 from inventory.models.coverage import Milestone, Plan, ReportSnapshot, StandardVersion
@@ -19,6 +27,8 @@ from inventory.models.regions import Region, SchoolType
 from inventory.models.schools import Classroom, School
 
 __all__ = [
+    "Alert",
+    "AlertRule",
     "ApiToken",
     "Base",
     "CampusNetwork",
@@ -30,9 +40,11 @@ __all__ = [
     "HourlyRollup",
     "InterfaceState",
     "LinkVerification",
+    "MaintenanceWindow",
     "Milestone",
     "NetworkLink",
     "Outage",
+    "OutboxMessage",
     "Plan",
     "PollCycle",
     "PollSample",
@@ -40,7 +52,9 @@ __all__ = [
     "ReportSnapshot",
     "School",
     "SchoolType",
+    "SenderLease",
     "SnmpCredential",
     "StandardVersion",
+    "Subscription",
     "User",
 ]
