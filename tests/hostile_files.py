@@ -348,6 +348,28 @@ def corpus(entity: Entity) -> list[Hostile]:
             SMALL,
         ),
         Hostile("ods-time", ods(ods_head), "SPREADSHEET_MAX_SECONDS", Limits(max_seconds=0.0)),
+        Hostile(
+            "ods-a-repeat-behind-a-quoted-angle-bracket",
+            ods(
+                ods_head
+                + ods_row(
+                    '<table:table-cell table:style-name="a>b" '
+                    'table:number-columns-repeated="20000" office:value-type="string">'
+                    "<text:p>x</text:p></table:table-cell>"
+                )
+            ),
+            "SPREADSHEET_MAX_COLUMNS",
+        ),
+        Hostile(
+            "ods-a-repeat-written-as-a-character-reference",
+            ods(
+                ods_head
+                + ods_row(
+                    ods_cell("x").replace(">", ' table:number-columns-repeated="&#50;0000">', 1)
+                )
+            ),
+            "a repeat count of",
+        ),
         Hostile("ods-xxe", ods(ods_head, prolog=XXE), "declares a DTD"),
         Hostile("ods-invalid-xml", ods(ods_head + "<table:table-row>"), "invalid XML"),
         Hostile("ods-truncated", ods(ods_head)[:300], "damaged or cut short"),
