@@ -70,6 +70,7 @@ DEFAULTS: dict[str, Any] = {
     "SPREADSHEET_MAX_ROWS": 1_048_576,
     "SPREADSHEET_MAX_COLUMNS": 16_384,
     "SPREADSHEET_MAX_CELLS": 20_000_000,
+    "SPREADSHEET_MAX_GRID_CELLS": 5_000_000,  # .xls/.ods: first used cell to last, per sheet
     "SPREADSHEET_MAX_SECONDS": 50,
 }
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/import_classrooms.py --rows 100000 --db sqlite
     .venv/bin/python bench/import_classrooms.py --rows 100000 --db postgresql --runs 3
+    .venv/bin/python bench/import_classrooms.py --rows 100000 --db sqlite --format ods
 
 Each run starts from an empty, migrated database, creates the schools (50 classrooms each)
 through the services, then measures three imports of the same generated file, each in a fresh
@@ -36,6 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/helper_import_bench"
 ROOMS_PER_SCHOOL = 50
@@ -186,6 +188,12 @@ def main() -> None:
     parser.add_argument("--url", help="database URL (default: a temporary SQLite file, or PG)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile the commit phase")
+    parser.add_argument(
+        "--format",
+        choices=("xlsx", "ods", "xls"),
+        default="xlsx",
+        help="the file as LibreOffice saves it (soffice; .xls holds at most 65,536 rows)",
+    )
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -199,6 +207,12 @@ def main() -> None:
     started = time.perf_counter()
     write_file(path, args.rows)
     write_file(path.with_name("edited-" + path.name), args.rows, wireless_mbps=200)
+    if args.format != "xlsx":
+        from read_formats import convert
+
+        for source in (path, path.with_name("edited-" + path.name)):
+            convert(source, args.format, workdir)
+        path = path.with_suffix("." + args.format)
     print(
         f"generated {args.rows} rows: {path.stat().st_size / 2**20:.1f} MiB "
         f"in {time.perf_counter() - started:.1f} s"

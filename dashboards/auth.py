@@ -1,4 +1,4 @@
-"""Password login for the pages: /login, /logout and the landing page /.
+"""Password login for the pages: /login, /logout, and / which sends each role to its page.
 
 A page session is Flask's signed cookie holding the user id, a stamp, and the login time.
 The stamp is derived from the password and the account's session epoch, which logout,
@@ -14,6 +14,7 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
@@ -21,7 +22,7 @@ from api import runtime, security
 from dashboards.i18n import label, lang_query, texts
 from inventory.actor import Actor
 from inventory.choices import UserRole
-from inventory.models import Region
+from inventory.models import School
 from inventory.services import account_cases, accounts
 
 SESSION_MAX_AGE = timedelta(hours=12)
@@ -115,7 +116,10 @@ def login_post() -> Any:
     session["stamp"] = signed_in.stamp
     session["at"] = int(security.now().timestamp())
     security.new_csrf_token()
-    return redirect(url_for("account.home", **lang_query()))
+    g.pop("page_actor", None)  # this request began without a session
+    actor = page_actor()
+    assert actor is not None
+    return redirect(landing_url(actor))
 
 
 @bp.post("/logout")
@@ -128,13 +132,31 @@ def logout() -> Any:
     return _to_login()
 
 
+def landing_url(actor: Actor) -> str:
+    """Where a role starts: leadership (admins, viewers) on the overview of its scope, region
+    admins on their region's status board, school staff on their school (their list when
+    they keep several)."""
+    lang = lang_query()
+    if actor.role is UserRole.REGION_ADMIN:
+        return url_for("status.board", **lang)
+    if actor.role is UserRole.SCHOOL_STAFF:
+        codes = (
+            runtime.session()
+            .scalars(
+                sa.select(School.code).where(School.id.in_(actor.school_ids)).order_by(School.code)
+            )
+            .all()
+        )
+        if len(codes) == 1:
+            return url_for("school_page.school", code=codes[0], **lang)
+        return url_for("overview.schools", **lang)
+    return url_for("overview.overview", **lang)
+
+
 @bp.get("/")
 @login_required
 def home() -> Any:
-    """Who is logged in, with what scope, and where to go from here."""
+    """No page of its own: each role is sent to the page it works from."""
     actor = page_actor()
-    assert actor is not None and actor.user_id is not None
-    db = runtime.session()
-    user = accounts.get_user(db, actor, actor.user_id)
-    region = db.get(Region, user.region_code) if user.region_code else None
-    return render("account/home.html", user=user, region=region)
+    assert actor is not None
+    return redirect(landing_url(actor))

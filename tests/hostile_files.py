@@ -133,6 +133,71 @@ def many_strings_bomb(count: int) -> bytes:
     return out.getvalue()
 
 
+ODS_MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
+OFFICE = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def ods_cell(text: str, repeat: int = 1) -> str:
+    times = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    return (
+        f'<table:table-cell office:value-type="string"{times}>'
+        f"<text:p>{escape(text)}</text:p></table:table-cell>"
+    )
+
+
+def ods_empty(repeat: int) -> str:
+    return f'<table:table-cell table:number-columns-repeated="{repeat}"/>'
+
+
+def ods_row(cells: str, repeat: int = 1) -> str:
+    times = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{times}>{cells}</table:table-row>"
+
+
+def ods_header(entity: Entity) -> str:
+    return ods_row("".join(ods_cell(column.header) for column in entity.columns))
+
+
+def ods(rows: str, prolog: str = "", bomb: int = 0) -> bytes:
+    """A minimal OpenDocument spreadsheet (what calamine and LibreOffice need) with ``rows``;
+    ``bomb`` bytes of blanks after them (a zip bomb: they compress about a thousand to one)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), ODS_MIMETYPE)  # stored, first
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            f'<manifest:file-entry manifest:full-path="/" manifest:media-type="{ODS_MIMETYPE}"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+        with archive.open("content.xml", "w", force_zip64=True) as part:
+            part.write(
+                f"{prolog}<office:document-content {OFFICE}><office:body><office:spreadsheet>"
+                f'<table:table table:name="Sheet1">{rows}'.encode()
+            )
+            for _ in range(bomb >> 20):
+                part.write(b" " * (1 << 20))
+            part.write(b"</table:table></office:spreadsheet></office:body>")
+            part.write(b"</office:document-content>")
+    return out.getvalue()
+
+
+def xls_cut_short() -> bytes:
+    """An OLE2 header (the start of every .xls) whose sectors the file does not have."""
+    header = bytearray(512)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    header[0x1E:0x20] = (9).to_bytes(2, "little")  # 512-byte sectors
+    header[0x2C:0x30] = (1).to_bytes(4, "little")  # one FAT sector...
+    header[0x4C:0x50] = (0).to_bytes(4, "little")  # ...sector 0, past the end of the file
+    header[0x50:0x200] = b"\xff" * (0x200 - 0x50)
+    return bytes(header)
+
+
 @dataclass(frozen=True)
 class Hostile:
     name: str
@@ -157,6 +222,7 @@ def corpus(entity: Entity) -> list[Hostile]:
     header row to be found first."""
     head = header_row(entity)
     ok = xlsx(sheet(head))
+    ods_head = ods_header(entity)
     many_rows = "".join(f'<row r="{n}">{inline(f"A{n}", "x")}</row>' for n in range(2, 80))
     many_cells = "".join(
         f'<row r="{n}">' + "".join(inline(f"{_column(c)}{n}", "x") for c in range(60)) + "</row>"
@@ -260,6 +326,54 @@ def corpus(entity: Entity) -> list[Hostile]:
             "U+0000",
             row_error=True,
         ),
+        # .ods: a zip of XML like an .xlsx, read by calamine (one dense grid per sheet).
+        Hostile(
+            "ods-zip-bomb", ods(ods_head, bomb=4 << 20), "SPREADSHEET_MAX_UNZIPPED_BYTES", SMALL
+        ),
+        Hostile(
+            "ods-one-cell-far-down-and-right",
+            ods(ods_head + ods_row("", 600_000) + ods_row(ods_empty(10_000) + ods_cell("x"))),
+            "SPREADSHEET_MAX_GRID_CELLS",
+        ),
+        Hostile("ods-many-rows", ods(ods_head + ods_row(ods_cell("x"), 80)), "MAX_ROWS", SMALL),
+        Hostile(
+            "ods-a-cell-repeated-past-the-last-column",
+            ods(ods_head + ods_row(ods_cell("x", 20_000))),
+            "SPREADSHEET_MAX_COLUMNS",
+        ),
+        Hostile(
+            "ods-many-cells",
+            ods(ods_head + ods_row(ods_cell("x", 60), 45)),
+            "SPREADSHEET_MAX_CELLS",
+            SMALL,
+        ),
+        Hostile("ods-time", ods(ods_head), "SPREADSHEET_MAX_SECONDS", Limits(max_seconds=0.0)),
+        Hostile(
+            "ods-a-repeat-behind-a-quoted-angle-bracket",
+            ods(
+                ods_head
+                + ods_row(
+                    '<table:table-cell table:style-name="a>b" '
+                    'table:number-columns-repeated="20000" office:value-type="string">'
+                    "<text:p>x</text:p></table:table-cell>"
+                )
+            ),
+            "SPREADSHEET_MAX_COLUMNS",
+        ),
+        Hostile(
+            "ods-a-repeat-written-as-a-character-reference",
+            ods(
+                ods_head
+                + ods_row(
+                    ods_cell("x").replace(">", ' table:number-columns-repeated="&#50;0000">', 1)
+                )
+            ),
+            "a repeat count of",
+        ),
+        Hostile("ods-xxe", ods(ods_head, prolog=XXE), "declares a DTD"),
+        Hostile("ods-invalid-xml", ods(ods_head + "<table:table-row>"), "invalid XML"),
+        Hostile("ods-truncated", ods(ods_head)[:300], "damaged or cut short"),
+        Hostile("xls-cut-short", xls_cut_short(), "Excel 97-2003 workbook (.xls)"),
         Hostile(
             "shift-jis-csv",
             ",".join(c.header for c in entity.columns).encode("utf-8") + b"\n\x82\xa0\xff\xfe\n",

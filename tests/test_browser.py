@@ -220,3 +220,38 @@ def test_the_language_switch(browser: WebDriver, site: tuple[str, DashData]) -> 
     follow(browser, browser.find_element(By.ID, "lang-switch"))
     browser.get(base + "/status")
     assert "运行状态" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+@pytest.mark.parametrize(
+    ("name", "landing"),
+    [
+        ("admin", "/overview"),
+        ("viewer", "/overview"),
+        ("county", "/status"),
+        ("staff", "/schools/{staff_school}"),
+    ],
+)
+def test_each_role_lands_on_the_page_it_works_from(
+    browser: WebDriver, site: tuple[str, DashData], name: str, landing: str
+) -> None:
+    """Leadership on the overview of its scope, a region admin on the region's status board,
+    school staff on their school; / is no page of links but the way there."""
+    base, data = site
+    browser.delete_all_cookies()
+    browser.get(base + "/login?lang=en")
+    browser.find_element(By.NAME, "name").send_keys(name)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.login button"))
+    path = landing.format(staff_school=data.staff_school)
+    assert browser.current_url == f"{base}{path}?lang=en"
+    assert f"Signed in as {name}" in browser.find_element(By.ID, "who").text
+    if path == "/overview":
+        assert browser.find_element(By.CSS_SELECTOR, 'svg[data-chart="map"]').is_displayed()
+    elif path == "/status":
+        assert int(browser.find_element(By.ID, "down-count").text) >= 1
+        assert data.down_device in browser.find_element(By.TAG_NAME, "main").text
+    else:
+        assert data.staff_school in browser.find_element(By.TAG_NAME, "main").text
+    follow(browser, browser.find_element(By.LINK_TEXT, "Home"))  # the nav's Home leads here
+    assert browser.current_url == f"{base}{path}?lang=en"
+    screenshot(browser, f"landing-{name}")

@@ -23,6 +23,7 @@ from web import create_app
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+PAGE = "/status"  # a page that needs a login: 200 with one, a redirect to /login without
 
 
 def make_user(
@@ -108,34 +109,60 @@ def test_anonymous_visitors_are_sent_to_login(client: FlaskClient) -> None:
         assert response.headers["Location"].endswith("/login")
 
 
-def test_login_lands_on_a_page_saying_who_you_are(
+def test_a_region_admin_lands_on_the_status_board_of_the_region(
     client: FlaskClient, engine: Engine, clock: list[datetime]
 ) -> None:
     make_user(engine)
     response = login(client)
     assert response.status_code == 302
-    assert response.headers["Location"].endswith("/")
-    home = client.get("/")
-    assert home.status_code == 200
-    html = home.get_data(as_text=True)
-    assert "alice" in html and "区域管理员" in html and "楚雄市" in html
-    assert 'href="/api/v1/docs"' in html
-    assert 'action="/logout"' in html
-    assert "/admin/users" not in html  # not an admin
-    assert client.get("/login").status_code == 302  # already logged in
-    english = client.get("/?lang=en").get_data(as_text=True)
-    assert "region admin" in english and "Chuxiong" in english
+    assert response.headers["Location"] == "/status"
+    board = client.get("/status").get_data(as_text=True)
+    assert "alice" in board and "区域管理员" in board  # who is signed in, in the header
+    assert 'action="/logout"' in board
+    assert "/admin/users" not in board  # not an admin
+    assert client.get("/login").headers["Location"] == "/"  # already logged in
+    assert client.get("/").headers["Location"] == "/status"  # / has no page of its own
+    assert client.get("/?lang=en").headers["Location"] == "/status?lang=en"
+    english = client.get("/status?lang=en").get_data(as_text=True)
+    assert "region admin" in english
 
 
-def test_school_staff_see_their_schools_on_the_landing_page(
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [(UserRole.ADMIN, "/overview"), (UserRole.VIEWER, "/overview")],
+)
+def test_admins_and_viewers_land_on_the_overview(
+    client: FlaskClient, engine: Engine, role: UserRole, landing: str
+) -> None:
+    make_user(engine, "lead", role)
+    assert login(client, "lead").headers["Location"] == landing
+    assert client.get("/?lang=en").headers["Location"] == landing + "?lang=en"
+
+
+def test_school_staff_land_on_their_school(
     client: FlaskClient, engine: Engine, actor: Actor
 ) -> None:
     with make_sessionmaker(engine)() as db, db.begin():
         schools.create_school(db, actor, school_data(opened_on=None))
     make_user(engine, "sam", UserRole.SCHOOL_STAFF, schools=["2153010001"])
-    assert login(client, "sam").status_code == 302
-    html = client.get("/").get_data(as_text=True)
-    assert "2153010001" in html and "楚雄市鹿城小学" in html and "学校信息员" in html
+    response = login(client, "sam")
+    assert response.headers["Location"] == "/schools/2153010001"
+    html = client.get("/schools/2153010001").get_data(as_text=True)
+    assert "楚雄市鹿城小学" in html and "学校信息员" in html
+
+
+def test_school_staff_of_several_schools_land_on_their_list(
+    client: FlaskClient, engine: Engine, actor: Actor
+) -> None:
+    with make_sessionmaker(engine)() as db, db.begin():
+        schools.create_school(db, actor, school_data(opened_on=None))
+        schools.create_school(
+            db, actor, school_data(code="2153010002", name="楚雄市第二小学", opened_on=None)
+        )
+    make_user(engine, "sam", UserRole.SCHOOL_STAFF, schools=["2153010001", "2153010002"])
+    assert login(client, "sam").headers["Location"] == "/overview/schools"
+    listing = client.get("/overview/schools").get_data(as_text=True)
+    assert "2153010001" in listing and "2153010002" in listing
 
 
 def test_wrong_password_is_refused_and_logged_without_the_typed_name(
@@ -145,7 +172,7 @@ def test_wrong_password_is_refused_and_logged_without_the_typed_name(
     wrong = login(client, password="not the password")
     assert wrong.status_code == 401
     assert "用户名或密码错误" in wrong.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # not logged in
+    assert client.get(PAGE).status_code == 302  # not logged in
     unknown = login(client, name="nobody-at-all")
     assert unknown.status_code == 401
     assert login(client).status_code == 302
@@ -170,10 +197,10 @@ def test_disabling_or_a_new_password_ends_page_sessions(
 ) -> None:
     user_id = make_user(engine)
     assert login(client).status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get(PAGE).status_code == 200
     with make_sessionmaker(engine)() as db, db.begin():
         accounts.update_user(db, Actor.system("tests"), user_id, change)
-    assert client.get("/").status_code == 302
+    assert client.get(PAGE).status_code == 302
 
 
 def test_accounts_without_a_password_cannot_log_in(client: FlaskClient, engine: Engine) -> None:
@@ -185,11 +212,11 @@ def test_accounts_without_a_password_cannot_log_in(client: FlaskClient, engine: 
 def test_logout_ends_the_session_and_is_logged(client: FlaskClient, engine: Engine) -> None:
     make_user(engine)
     login(client)
-    token = csrf_of(client, "/")
+    token = csrf_of(client, PAGE)
     response = client.post("/logout", data={"csrf_token": token})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/login")
-    assert client.get("/").status_code == 302
+    assert client.get(PAGE).status_code == 302
     assert [a for a, _, _ in actions(engine)] == ["login", "logout"]
 
 
@@ -199,9 +226,9 @@ def test_a_session_lasts_at_most_twelve_hours(
     make_user(engine)
     login(client)
     clock[0] += timedelta(hours=11, minutes=59)
-    assert client.get("/").status_code == 200
+    assert client.get(PAGE).status_code == 200
     clock[0] += timedelta(minutes=2)
-    assert client.get("/").status_code == 302
+    assert client.get(PAGE).status_code == 302
 
 
 def test_passwords_are_stored_with_scrypt(engine: Engine) -> None:
@@ -231,12 +258,12 @@ def test_forged_form_posts_are_rejected(
     response = client.post("/login", data=data)
     assert response.status_code == 400
     assert "表单已过期" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302  # not logged in
+    assert client.get(PAGE).status_code == 302  # not logged in
 
     login(client)
     form = {} if forged is None else {"csrf_token": forged}
     assert client.post("/logout", data=form).status_code == 400
-    assert client.get("/").status_code == 200  # still logged in
+    assert client.get(PAGE).status_code == 200  # still logged in
     assert [a for a, _, _ in actions(engine)] == ["login"]
 
 
@@ -247,7 +274,7 @@ def test_a_token_from_another_session_does_not_pass(app: Flask, engine: Engine) 
     login(victim)
     response = victim.post("/logout", data={"csrf_token": stolen})
     assert response.status_code == 400
-    assert victim.get("/").status_code == 200
+    assert victim.get(PAGE).status_code == 200
 
 
 def test_a_post_without_any_session_is_rejected(client: FlaskClient) -> None:
@@ -259,7 +286,7 @@ def test_login_renews_the_csrf_token(client: FlaskClient, engine: Engine) -> Non
     make_user(engine)
     before = csrf_of(client)
     login(client)
-    assert csrf_of(client, "/") != before
+    assert csrf_of(client, PAGE) != before
 
 
 def test_the_api_does_not_need_csrf_tokens(api: Any) -> None:
@@ -289,10 +316,10 @@ def test_the_eleventh_wrong_password_in_a_minute_is_refused(
     assert refused.headers["Retry-After"] == "60"
     assert "一分钟" in refused.get_data(as_text=True)
     assert login(client).status_code == 429  # the right password too, until the minute passes
-    assert client.get("/").status_code == 302
+    assert client.get(PAGE).status_code == 302
     clock[0] = start + timedelta(seconds=60, microseconds=1)  # the first failure has aged out
     assert login(client).status_code == 302
-    assert client.get("/").status_code == 200
+    assert client.get(PAGE).status_code == 200
     failed = [a for a, _, _ in actions(engine)].count("login_failed")
     assert failed == 12  # ten wrong, two refused: every failed login is in the change log
 
@@ -343,7 +370,7 @@ def test_a_successful_login_forgets_the_accounts_failures(
     make_user(engine)
     assert _fail(client, 9) == [401] * 9
     assert login(client).status_code == 302
-    client.post("/logout", data={"csrf_token": csrf_of(client, "/")})
+    client.post("/logout", data={"csrf_token": csrf_of(client, PAGE)})
     # The address still has its 9 failures: one more is allowed, then the 11th is refused.
     assert _fail(client, 2) == [401, 429]
 
@@ -413,7 +440,7 @@ def test_admins_see_every_user_on_the_users_page(client: FlaskClient, engine: En
     html = page.get_data(as_text=True)
     assert "root" in html and "reader" in html and "管理员" in html and "只读" in html
     assert "scrypt" not in html and "password_hash" not in html
-    assert 'href="/admin/users"' in client.get("/").get_data(as_text=True)
+    assert 'href="/admin/users"' in client.get(PAGE).get_data(as_text=True)
 
 
 def test_the_users_page_is_for_admins_only(client: FlaskClient, engine: Engine) -> None:

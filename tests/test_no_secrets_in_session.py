@@ -72,7 +72,7 @@ def _full_session(
     for name, password in (("county", WRONG_PW), (TYPED_AS_NAME, "x"), ("county", REGION_PW)):
         token = _csrf(pages.get("/login"))
         pages.post("/login", data={"name": name, "password": password, "csrf_token": token})
-    assert pages.get("/").status_code == 200
+    assert pages.get("/status").status_code == 200
 
     issued = api.post(f"{users}/{county.json['id']}/tokens", json={"label": "county script"})
     assert issued.status_code == 201
@@ -101,8 +101,8 @@ def _full_session(
         "/api/v1/openapi.json",
     ):
         assert api.get(path).status_code == 200, path
-    pages.post("/logout", data={"csrf_token": _csrf(pages.get("/"))})
-    assert pages.get("/").status_code == 302
+    pages.post("/logout", data={"csrf_token": _csrf(pages.get("/status"))})
+    assert pages.get("/status").status_code == 302
     return clients, tokens
 
 

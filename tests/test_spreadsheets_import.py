@@ -482,7 +482,7 @@ def test_a_viewer_cannot_import(session: Session, tmp_path: Path) -> None:
     [
         (b"", "the file is empty"),
         (b"%PDF-1.7\n\x00\x01\x02binary", "neither an Excel workbook (.xlsx) nor a CSV"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "old Excel 97-2003 (.xls)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "Excel 97-2003 workbook (.xls)"),
         (b"PK\x03\x04 this is no zip", "not an Excel workbook (.xlsx)"),
         ("就是一段文字，没有表头。\n第二行".encode(), "no header row found"),
         (b"\xff\xfe\xfd\x80\x81", "neither an Excel workbook (.xlsx) nor a CSV text"),

@@ -82,14 +82,15 @@ class Imports(MethodView):
     @blp.response(200, ImportResultSchema)
     @blp.alt_response(422, schema=ImportErrorSchema, description="Bad rows, or not a sheet")
     def post(self, args: dict[str, Any], files: dict[str, FileStorage]) -> Any:
-        """Import an XLSX or CSV file: every row upserted by its natural key, all or nothing.
+        """Import an XLSX, XLS, ODS or CSV file: each row upserted by natural key, all or nothing.
 
         Schools by 学校标识码, classrooms by school + 教室编号, uplinks by 电路编号, devices by
         管理地址, campus networks by school + 启用日期. With ``dry_run`` every row is checked
         and nothing written. When any row is bad the answer is 422 with every bad row (row
         number, column, value, message) and nothing is written. A file past one of the
-        ``SPREADSHEET_*`` limits (unpacked size, shared strings, rows, columns, cells, time),
-        with a DTD, or damaged is 422 naming what is wrong, and nothing is written.
+        ``SPREADSHEET_*`` limits (unpacked size, shared strings, rows, columns, cells, used
+        area of an .xls/.ods sheet, time), with a DTD, or damaged is 422 naming what is wrong,
+        and nothing is written.
         """
         entity = entity_named(args["entity"]) if args.get("entity") else None
         result = import_sheet(

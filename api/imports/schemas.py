@@ -37,7 +37,10 @@ class ImportFileSchema(ma.Schema):
 
     file = Upload(
         required=True,
-        metadata={"description": "XLSX, or CSV in UTF-8 (with or without BOM) or GBK/GB18030"},
+        metadata={
+            "description": "XLSX, XLS (Excel 97-2003), ODS (LibreOffice), or CSV in UTF-8 "
+            "(with or without BOM) or GBK/GB18030"
+        },
     )
 
 

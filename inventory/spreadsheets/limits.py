@@ -59,6 +59,9 @@ class Limits:
     max_rows: int = 1_048_576
     max_columns: int = 16_384
     max_cells: int = 20_000_000  # cells with content, over the whole sheet
+    # .xls and .ods: calamine holds a sheet's whole used area at once (about 32 bytes a cell),
+    # empty cells included, so that area is bounded too (a 100,000 × 15 sheet is 1.5 million).
+    max_grid_cells: int = 5_000_000
     max_seconds: float | None = 50.0  # reading and importing; under gunicorn's 60 s timeout
 
     @classmethod
@@ -73,6 +76,7 @@ class Limits:
             "max_rows": "MAX_ROWS",
             "max_columns": "MAX_COLUMNS",
             "max_cells": "MAX_CELLS",
+            "max_grid_cells": "MAX_GRID_CELLS",
             "max_seconds": "MAX_SECONDS",
         }
         values = {

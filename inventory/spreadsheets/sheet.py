@@ -1,5 +1,5 @@
 """What the readers give the importer: an open sheet, its header row, and the markers of
-cells that hold no usable value. Shared by the XLSX and CSV readers."""
+cells that hold no usable value. Shared by the XLSX, XLS/ODS and CSV readers."""
 
 from __future__ import annotations
 
