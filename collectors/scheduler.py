@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
 from collectors.settings import CollectorConfig
+from collectors.traps import TrapReceiver
 from collectors.webhooks import WebhookNotifier
 from inventory import localday
 from inventory.coverage import snapshots
@@ -71,6 +72,7 @@ class CollectorService:
         self.scheduler: AsyncIOScheduler | None = None
         self.notifier: WebhookNotifier | None = None
         self.last_cycle: CycleResult | None = None
+        self.traps: TrapReceiver | None = None
         self._cycle: asyncio.Task[Any] | None = None
         self._shared_jobs: list[tuple[str, Callable[..., Any], dict[str, Any]]] = []
 
@@ -128,11 +130,15 @@ class CollectorService:
         _running = self
         self.scheduler = scheduler
         scheduler.start()
+        await self._start_traps()
         log.info("collector %s started: a poll tick every %s", self.name, self.config.tick)
 
     async def stop(self) -> None:
         """Stop the scheduler, give back leases, close the client and the webhook thread."""
         global _running
+        if self.traps is not None:
+            await self.traps.stop()
+            self.traps = None
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -149,6 +155,26 @@ class CollectorService:
         if _running is self:
             _running = None
         log.info("collector %s stopped", self.name)
+
+    async def _start_traps(self) -> None:
+        """Listen for traps; a port we cannot bind is logged, and polling goes on."""
+        if not self.config.traps.port:
+            return
+
+        async def confirm(device_ids: list[int]) -> None:
+            if self.collector is not None:
+                await self.collector.run_cycle(device_ids=device_ids, force=True)
+
+        receiver = TrapReceiver(
+            self.sessions, self.box, self.config.traps, poll=confirm, notify=self.notifier
+        )
+        try:
+            await receiver.start()
+        except OSError as exc:
+            log.error("not listening for SNMP traps on port %s: %s", self.config.traps.port, exc)
+            await receiver.stop()
+            return
+        self.traps = receiver
 
 
 def maintenance_jobs() -> list[tuple[str, Callable[[], Any], CronTrigger]]:

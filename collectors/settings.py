@@ -6,12 +6,14 @@ operator would write it (``DIGICAMPUS_COLLECTOR_TIMEOUT_S``).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from collectors.cycle import CycleSettings
+from collectors.traps import TrapSettings
 from inventory.services.polling import Retention
 
 ENV_PREFIX = "DIGICAMPUS_"
@@ -27,6 +29,9 @@ class CollectorConfig:
     retention: Retention
     webhook_url: str | None
     embedded: bool  # run the scheduler inside the web server process (the embedded default)
+    traps: TrapSettings = field(
+        default_factory=TrapSettings
+    )  # where the trap receiver listens (port 0: off)
 
 
 def _number(config: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
@@ -95,4 +100,16 @@ def from_config(config: Mapping[str, Any]) -> CollectorConfig:
         retention=retention,
         webhook_url=webhook,
         embedded=_flag(config, "EMBEDDED_COLLECTOR", True),
+        traps=TrapSettings(
+            host=_host(config, "COLLECTOR_TRAP_HOST", "0.0.0.0"),
+            port=int(_number(config, "COLLECTOR_TRAP_PORT", 162, 0, 65_535)),
+        ),
     )
+
+
+def _host(config: Mapping[str, Any], key: str, default: str) -> str:
+    value = config.get(key, default)
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{key} must be an IP address such as 0.0.0.0") from None
