@@ -249,9 +249,11 @@ def measure_storm(bench: Bench, hosts: dict[int, str], args: argparse.Namespace)
         snmp_cycle.stop(sender)
     storm_end = utcnow()
     sent = json.loads(out)
-    # Settle: every flapping device polled after its last trap, then compare with the agents.
-    settled = bench.wait(lambda: not bench.service.traps or _all_polled(bench, flappers), 60)
-    time.sleep(1)
+    # Settle: the backlog read, every flapping device polled after its last trap; then the
+    # inventory must say what the agents say (every uplink up, no open interface outage).
+    settle_start = time.monotonic()
+    settled = bench.wait(lambda: _agrees_with_agents(bench), 120)
+    settle_s = time.monotonic() - settle_start
     after = dict(bench.service.traps.counts)
     with bench.sessions() as session:
         polled_after = session.scalar(
@@ -270,15 +272,22 @@ def measure_storm(bench: Bench, hosts: dict[int, str], args: argparse.Namespace)
         "sent": sent,
         "received": {k: after.get(k, 0) - before.get(k, 0) for k in after},
         "settled": bool(settled),
+        "settled_after_s": round(settle_s, 1),
         "flappers_polled_after_storm": polled_after,
         "open_interface_outages_after": len(bench.open_outages()),
         "uplinks_not_up_after": down_ifaces,
     }
 
 
-def _all_polled(bench: Bench, device_ids: list[int]) -> bool:
-    traps = bench.service.traps
-    return traps is not None and not traps._confirm and not traps._events
+def _agrees_with_agents(bench: Bench) -> bool:
+    if bench.open_outages():
+        return False
+    with bench.sessions() as session:
+        return not session.scalar(
+            sa.select(sa.func.count()).where(
+                InterfaceState.name == "eth0", InterfaceState.oper_up.is_not(True)
+            )
+        )
 
 
 def main() -> None:

@@ -180,7 +180,7 @@ def collector(
         wait_for(lambda: service.last_cycle is not None and service.last_cycle.ok == 2)
         yield service
     finally:
-        background.stop()
+        background.stop(wait=120)  # a confirming poll in flight is let finish
         own.dispose()
 
 

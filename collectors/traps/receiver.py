@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import socket
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -61,6 +62,7 @@ CONFIRM_GAP = 1.0  # seconds between the starts of two confirming poll rounds
 RELOAD_GAP = 5.0  # at most one reload for unknown senders in this many seconds
 PARKED_MAX = 1000  # traps from unknown senders waiting for a reload
 LOG_GAP = 60.0
+RECEIVE_BUFFER = 4 << 20  # bytes; the kernel caps it at net.core.rmem_max
 STOP_WAIT = 30.0  # seconds a stopping receiver waits for its confirming poll
 OUTCOMES = ("recorded", "ignored", "unknown_sender", "bad_credentials", "malformed")
 TRAPS = MetricCounter(
@@ -127,6 +129,10 @@ class TrapReceiver(asyncio.DatagramProtocol):
             lambda: self, local_addr=(self.settings.host, self.settings.port)
         )
         self._transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # a storm arrives faster than a busy loop reads: let it queue
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
         self.address = transport.get_extra_info("sockname")[:2]
         self._tasks = [
             asyncio.ensure_future(self._writer()),
