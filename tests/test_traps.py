@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from collectors import settings
 from collectors.scheduler import BackgroundCollector, CollectorService
@@ -162,8 +163,9 @@ def collector(
     database_url: str, network: dict[str, int], box: SecretBox
 ) -> Iterator[CollectorService]:
     """A collector service with its own engine, as a collector process has (the scheduler's
-    job store disposes of that engine's pool when it stops)."""
-    own = make_engine(database_url)
+    job store disposes of that engine's pool when it stops). Without a pool: on PostgreSQL a
+    pooled connection of it was otherwise found unclosed by the garbage collector."""
+    own = make_engine(database_url, poolclass=NullPool)
     config = settings.from_config(
         {
             "COLLECTOR_TICK_S": 3600,
