@@ -36,7 +36,13 @@ from inventory.unit_of_work import SqlAlchemyUnitOfWork
 # The embedded collector's settings while the demo's simulated agents run (unless configured):
 # one snmpsim process answers every device at ~4 ms of CPU a request; with 16 requests in
 # flight a quarter of them timed out on a busy 2-core machine, with 8 none did (bench/RESULTS.md).
-DEMO_COLLECTOR = {"COLLECTOR_CONCURRENCY": 8, "COLLECTOR_TIMEOUT_S": 2.0}
+# Traps on an unprivileged port on loopback: the demo needs no root and listens to no network.
+DEMO_COLLECTOR = {
+    "COLLECTOR_CONCURRENCY": 8,
+    "COLLECTOR_TIMEOUT_S": 2.0,
+    "COLLECTOR_TRAP_HOST": "127.0.0.1",
+    "COLLECTOR_TRAP_PORT": 1162,
+}
 
 
 @click.group("db")

@@ -40,6 +40,7 @@ from collectors.cycle import Collector, CycleResult
 from collectors.poller import Poller
 from collectors.profiles import load_profile
 from collectors.settings import CollectorConfig
+from collectors.traps import TrapReceiver
 from collectors.webhooks import WebhookNotifier
 from collectors.workers import PollerProcesses
 from inventory import alerts, localday
@@ -79,6 +80,7 @@ class CollectorService:
         self.notifier: WebhookNotifier | None = None
         self.sender: Sender | None = None
         self.last_cycle: CycleResult | None = None
+        self.traps: TrapReceiver | None = None
         self._cycle: asyncio.Task[Any] | None = None
         self._shared_jobs: list[tuple[str, Callable[..., Any], dict[str, Any]]] = []
 
@@ -154,11 +156,15 @@ class CollectorService:
         _running = self
         self.scheduler = scheduler
         scheduler.start()
+        await self._start_traps()
         log.info("collector %s started: a poll tick every %s", self.name, self.config.tick)
 
     async def stop(self) -> None:
         """Stop the scheduler, give back leases, close the client and the webhook thread."""
         global _running
+        if self.traps is not None:
+            await self.traps.stop()
+            self.traps = None
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
@@ -179,6 +185,26 @@ class CollectorService:
         if _running is self:
             _running = None
         log.info("collector %s stopped", self.name)
+
+    async def _start_traps(self) -> None:
+        """Listen for traps; a port we cannot bind is logged, and polling goes on."""
+        if not self.config.traps.port:
+            return
+
+        async def confirm(device_ids: list[int]) -> None:
+            if self.collector is not None:
+                await self.collector.run_cycle(device_ids=device_ids, force=True)
+
+        receiver = TrapReceiver(
+            self.sessions, self.box, self.config.traps, poll=confirm, notify=self.notifier
+        )
+        try:
+            await receiver.start()
+        except OSError as exc:
+            log.error("not listening for SNMP traps on port %s: %s", self.config.traps.port, exc)
+            await receiver.stop()
+            return
+        self.traps = receiver
 
 
 async def start_pollers(config: CollectorConfig, workers: int) -> Poller | None:

@@ -7,6 +7,7 @@ operator would write it (``DIGICAMPUS_COLLECTOR_TIMEOUT_S``).
 from __future__ import annotations
 
 import os
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +16,7 @@ from typing import Any
 from collectors.alerts import SenderSettings, SmtpSettings
 from collectors.cycle import CycleSettings
 from inventory.alerts import AlertSettings
+from collectors.traps import TrapSettings
 from inventory.services.polling import Retention
 
 ENV_PREFIX = "DIGICAMPUS_"
@@ -38,6 +40,8 @@ class CollectorConfig:
     sender: SenderSettings = field(default_factory=SenderSettings)
     # How often the outbox's sender looks for due messages.
     send_every: timedelta = timedelta(seconds=15)
+    # Where the trap receiver listens (port 0: off).
+    traps: TrapSettings = field(default_factory=TrapSettings)
 
 
 def _number(config: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
@@ -143,3 +147,16 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+        traps=TrapSettings(
+            host=_host(config, "COLLECTOR_TRAP_HOST", "0.0.0.0"),
+            port=int(_number(config, "COLLECTOR_TRAP_PORT", 162, 0, 65_535)),
+        ),
+    )
+
+
+def _host(config: Mapping[str, Any], key: str, default: str) -> str:
+    value = config.get(key, default)
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        raise ValueError(f"{ENV_PREFIX}{key} must be an IP address such as 0.0.0.0") from None

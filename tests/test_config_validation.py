@@ -56,6 +56,14 @@ def test_a_good_configuration_has_no_problem() -> None:
         ({"HEALTH_MAX_CYCLE_AGE_S": 5}, "DIGICAMPUS_HEALTH_MAX_CYCLE_AGE_S must be a number"),
         ({"COLLECTOR_TIMEOUT_S": "fast"}, "DIGICAMPUS_COLLECTOR_TIMEOUT_S must be a number"),
         ({"EMBEDDED_COLLECTOR": "maybe"}, "DIGICAMPUS_EMBEDDED_COLLECTOR must be true or false"),
+        (
+            {"COLLECTOR_TRAP_PORT": 70_000},
+            "DIGICAMPUS_COLLECTOR_TRAP_PORT must be a number from 0 to 65535",
+        ),
+        (
+            {"COLLECTOR_TRAP_HOST": "every-interface"},
+            "DIGICAMPUS_COLLECTOR_TRAP_HOST must be an IP address",
+        ),
     ],
     ids=lambda value: next(iter(value)) if isinstance(value, dict) else "",
 )
