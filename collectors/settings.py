@@ -6,8 +6,8 @@ operator would write it (``DIGICAMPUS_COLLECTOR_TIMEOUT_S``).
 
 from __future__ import annotations
 
-import os
 import ipaddress
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,8 +15,8 @@ from typing import Any
 
 from collectors.alerts import SenderSettings, SmtpSettings
 from collectors.cycle import CycleSettings
-from inventory.alerts import AlertSettings
 from collectors.traps import TrapSettings
+from inventory.alerts import AlertSettings
 from inventory.services.polling import Retention
 
 ENV_PREFIX = "DIGICAMPUS_"
@@ -138,6 +138,10 @@ def from_config(config: Mapping[str, Any]) -> CollectorConfig:
         webhook_url=webhook,
         embedded=_flag(config, "EMBEDDED_COLLECTOR", True),
         workers=int(_number(config, "COLLECTOR_WORKERS", default_workers(), 1, 64)),
+        traps=TrapSettings(
+            host=_host(config, "COLLECTOR_TRAP_HOST", "0.0.0.0"),
+            port=int(_number(config, "COLLECTOR_TRAP_PORT", 162, 0, 65_535)),
+        ),
     )
 
 
@@ -147,11 +151,6 @@ def default_workers() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
-        traps=TrapSettings(
-            host=_host(config, "COLLECTOR_TRAP_HOST", "0.0.0.0"),
-            port=int(_number(config, "COLLECTOR_TRAP_PORT", 162, 0, 65_535)),
-        ),
-    )
 
 
 def _host(config: Mapping[str, Any], key: str, default: str) -> str:
