@@ -78,7 +78,7 @@ ALERT_RULES = Entity(
         ),
         defaults={"delay_s": 0, "enabled": True, "severity": "warning"},
         creators=frozenset({UserRole.ADMIN}),
-        page="alert_pages.rules",
+        page="alert_pages.rule_list",
     ),
 )
 
@@ -120,7 +120,7 @@ SUBSCRIPTIONS = Entity(
             "rule_ids": "alert-rules",
         },
         creators=PLACERS,
-        page="alert_pages.subscriptions",
+        page="alert_pages.subscription_list",
         shown=_shown_subscription,
     ),
 )
@@ -158,7 +158,7 @@ WINDOWS = Entity(
         defaults={"weekly": False},
         references={"region_code": "regions_placeable", "school_code": "schools"},
         creators=PLACERS,
-        page="alert_pages.windows",
+        page="alert_pages.window_list",
     ),
 )
 

@@ -127,7 +127,7 @@ def _back(default: str) -> Response:
 def acknowledge(alert_id: int) -> Response:
     """Acknowledge an alert (the CSRF token is checked before this runs)."""
     with contextlib.suppress(Conflict):  # resolved meanwhile: the list shows it so
-        _call(alerts.acknowledge, runtime.uow(), common.actor(), alert_id)
+        _call(alerts.acknowledge, runtime.uow(), common.actor(), alert_id, common.now())
     return _back("alert_pages.open_alerts")
 
 
@@ -200,5 +200,5 @@ def dead_letter_list() -> Any:
 @login_required
 def retry(message_id: int) -> Response:
     """Put a dead letter back in the queue (the CSRF token is checked before this runs)."""
-    _call(dead_letters.retry, runtime.uow(), common.actor(), message_id)
+    _call(dead_letters.retry, runtime.uow(), common.actor(), message_id, common.now())
     return _back("alert_pages.dead_letter_list")

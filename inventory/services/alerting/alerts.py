@@ -102,10 +102,10 @@ def acknowledge_alert(
     return alert
 
 
-def acknowledge(uow: UnitOfWork, actor: Actor, alert_id: int) -> Alert:
+def acknowledge(uow: UnitOfWork, actor: Actor, alert_id: int, now: datetime | None = None) -> Alert:
     """``acknowledge_alert`` as a use case of its own, in its own transaction."""
     with uow:
-        alert = acknowledge_alert(uow.session, actor, alert_id)
+        alert = acknowledge_alert(uow.session, actor, alert_id, now)
         uow.commit()
         return alert
 

@@ -85,10 +85,12 @@ def retry_dead_letter(
     return message
 
 
-def retry(uow: UnitOfWork, actor: Actor, message_id: int) -> OutboxMessage:
+def retry(
+    uow: UnitOfWork, actor: Actor, message_id: int, now: datetime | None = None
+) -> OutboxMessage:
     """``retry_dead_letter`` as a use case of its own, in its own transaction."""
     with uow:
-        message = retry_dead_letter(uow.session, actor, message_id)
+        message = retry_dead_letter(uow.session, actor, message_id, now)
         uow.commit()
         return message
 

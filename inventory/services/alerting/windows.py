@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -89,6 +89,9 @@ def _columns(
         moment = given.get(key)
         if isinstance(moment, datetime) and moment.tzinfo is None:
             errors[key] = ["must name its time zone"]
+        elif isinstance(moment, datetime):
+            # Stored in UTC: SQLite keeps no offset, so 22:00+08:00 would come back as 22:00Z.
+            columns[key] = moment.astimezone(UTC)
     if not errors:
         starts, ends, until = value("starts_at"), value("ends_at"), value("until")
         if ends <= starts:
