@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from api.alerts.fields import Flag, Moment, Read, school_code_field
+from api.converters import MAX_ID
 from api.credentials.schemas import Secret
 from api.fields import ListArgs, code, field_for, page_schema, sort_field
 from inventory.choices import (
@@ -70,7 +71,10 @@ class SubscriptionSchema(ma.Schema):
     school_code = school_code_field(SCOPE)
     rule_ids = Read(
         _rule_ids,
-        fields.List(fields.Integer(strict=True), validate=validate.Length(max=100)),
+        fields.List(
+            fields.Integer(strict=True, validate=validate.Range(1, MAX_ID)),
+            validate=validate.Length(max=100),
+        ),
         metadata={
             "type": "array",
             "items": {"type": "integer"},
@@ -194,7 +198,7 @@ class DeadLetterSchema(ma.Schema):
 class DeadLetterListArgs(ListArgs):
     """Filters of the dead-letter list."""
 
-    subscription_id = fields.Integer()
+    subscription_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     kind = fields.Enum(MessageKind, by_value=True)
     transport = fields.Enum(TransportKind, by_value=True)
     sort = sort_field(dead_letters.SORTABLE, "-created_at")
