@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from collectors.poller import PollJob, PollPool
 from collectors.profiles import Profile, load_profile
 from collectors.snmp_types import SnmpClient, SnmpCredentials, Target
+from inventory import alerts
 from inventory.choices import PollFailure
 from inventory.models.base import utcnow
 from inventory.monitoring.observations import DeviceObservation
@@ -133,6 +134,7 @@ class Collector:
         profile: Profile | None = None,
         rule: VerificationRule | None = None,
         notify: Callable[[Sequence[StateChange]], None] | None = None,
+        alerting: alerts.AlertSettings | None = None,
     ) -> None:
         self.sessions = sessions
         self.box = box
@@ -142,6 +144,7 @@ class Collector:
         self.profile = profile or load_profile(self.settings.profile)
         self.rule = rule or VerificationRule()
         self.notify = notify
+        self.alerting = alerting or alerts.AlertSettings()
         # One thread for all database work: SQLite allows one writer, and order stays simple.
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="collector-db")
         self._unusable: dict[int, DeviceObservation] = {}
@@ -268,9 +271,13 @@ class Collector:
         return [(device_id, plans[device_id]) for device_id in ids]
 
     def _record(self, session: Session, observations: list[DeviceObservation]) -> RecordSummary:
-        return polling.record_observations(
-            session, observations, self.settings.interval, utcnow(), self.rule
+        now = utcnow()
+        summary = polling.record_observations(
+            session, observations, self.settings.interval, now, self.rule
         )
+        # In the batch's transaction: an outage and the messages it causes commit together.
+        alerts.evaluate(session, [o.device_id for o in observations], now, self.alerting)
+        return summary
 
     async def run_cycle(
         self,

@@ -33,6 +33,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from collectors.alerts import Sender, Transports
 from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
 from collectors.settings import CollectorConfig
@@ -70,6 +71,7 @@ class CollectorService:
         self.collector: Collector | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.notifier: WebhookNotifier | None = None
+        self.sender: Sender | None = None
         self.last_cycle: CycleResult | None = None
         self._cycle: asyncio.Task[Any] | None = None
         self._shared_jobs: list[tuple[str, Callable[..., Any], dict[str, Any]]] = []
@@ -92,8 +94,16 @@ class CollectorService:
             self.config.cycle,
             name=self.name,
             notify=self.notifier,
+            alerting=self.config.alerting,
         )
         self.name = self.collector.name
+        self.sender = Sender(
+            self.sessions,
+            self.box,
+            self.name,
+            Transports(smtp=self.config.smtp),
+            self.config.sender,
+        )
         await self.collector.heartbeat()
         scheduler = AsyncIOScheduler(
             jobstores={
@@ -121,6 +131,13 @@ class CollectorService:
             id="heartbeat",
             jobstore="local",
         )
+        scheduler.add_job(
+            send_alerts,
+            "interval",
+            seconds=self.config.send_every.total_seconds(),
+            id="send_alerts",
+            jobstore="local",
+        )
         for job_id, func, trigger in maintenance_jobs():
             scheduler.add_job(func, trigger, id=job_id, replace_existing=True, jobstore="default")
         for job_id, func, trigger in self._shared_jobs:
@@ -146,6 +163,10 @@ class CollectorService:
             self.collector = None
         if self.notifier is not None:
             self.notifier.close()
+        if self.sender is not None:
+            with contextlib.suppress(Exception):  # a dead database: the lease just expires
+                await asyncio.to_thread(self.sender.stop)
+            self.sender = None
         if _running is self:
             _running = None
         log.info("collector %s stopped", self.name)
@@ -187,6 +208,18 @@ async def heartbeat() -> None:
     service = _service()
     assert service.collector is not None
     await service.collector.heartbeat()
+
+
+async def send_alerts() -> None:
+    """Deliver due alert messages, if this collector's sender holds the outbox lease."""
+    service = _service()
+    if service.sender is None:
+        return
+    result = await asyncio.to_thread(service.sender.step, utcnow())
+    if result.sent or result.failed or result.dead:
+        log.info(
+            "alert messages: %d sent, %d to retry, %d dead", result.sent, result.failed, result.dead
+        )
 
 
 def _in_session(work: Callable[[Session], Any]) -> Any:

@@ -7,11 +7,13 @@ operator would write it (``DIGICAMPUS_COLLECTOR_TIMEOUT_S``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from collectors.alerts import SenderSettings, SmtpSettings
 from collectors.cycle import CycleSettings
+from inventory.alerts import AlertSettings
 from inventory.services.polling import Retention
 
 ENV_PREFIX = "DIGICAMPUS_"
@@ -27,6 +29,12 @@ class CollectorConfig:
     retention: Retention
     webhook_url: str | None
     embedded: bool  # run the scheduler inside the web server process (the embedded default)
+    # Alert messages (issue 17): where the school pages are, the mail server, the sender.
+    alerting: AlertSettings = field(default_factory=AlertSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    sender: SenderSettings = field(default_factory=SenderSettings)
+    # How often the outbox's sender looks for due messages.
+    send_every: timedelta = timedelta(seconds=15)
 
 
 def _number(config: Mapping[str, Any], key: str, default: float, low: float, high: float) -> float:
@@ -89,7 +97,34 @@ def from_config(config: Mapping[str, Any]) -> CollectorConfig:
         isinstance(webhook, str) and webhook.startswith(("http://", "https://"))
     ):
         raise ValueError(f"{ENV_PREFIX}WEBHOOK_URL must be an http:// or https:// URL")
+    base_url = config.get("BASE_URL") or None
+    if base_url is not None and not (
+        isinstance(base_url, str) and base_url.startswith(("http://", "https://"))
+    ):
+        raise ValueError(f"{ENV_PREFIX}BASE_URL must be an http:// or https:// URL")
+    smtp_host = config.get("SMTP_HOST") or None
+    smtp = SmtpSettings(
+        host=str(smtp_host) if smtp_host else None,
+        port=int(_number(config, "SMTP_PORT", 587, 1, 65535)),
+        starttls=_flag(config, "SMTP_STARTTLS", True),
+        username=str(config.get("SMTP_USERNAME") or "") or None,
+        password=str(config.get("SMTP_PASSWORD") or "") or None,
+        sender=str(config.get("SMTP_FROM") or "digicampus@localhost"),
+        ca_file=str(config.get("SMTP_CA_FILE") or "") or None,
+    )
+    sender = SenderSettings(
+        attempts=int(_number(config, "ALERT_ATTEMPTS", 10, 1, 100)),
+        base=timedelta(seconds=_number(config, "ALERT_RETRY_S", 30, 1, 3600)),
+        longest=timedelta(seconds=_number(config, "ALERT_RETRY_MAX_S", 3600, 1, 86_400)),
+    )
     return CollectorConfig(
+        alerting=AlertSettings(
+            base_url=base_url,
+            group_wait=timedelta(seconds=_number(config, "ALERT_GROUP_WAIT_S", 120, 0, 3600)),
+        ),
+        smtp=smtp,
+        sender=sender,
+        send_every=timedelta(seconds=_number(config, "ALERT_SEND_EVERY_S", 15, 1, 3600)),
         cycle=cycle,
         tick=timedelta(seconds=_number(config, "COLLECTOR_TICK_S", 60, 1, 3600)),
         retention=retention,

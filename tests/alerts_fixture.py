@@ -1,121 +1,160 @@
-"""A small world for the alert pages: three schools (two in COUNTY, one in OTHER_COUNTY), one
-open alert at each, a resolved one, two rules, a county subscription with a signed robot and a
-dead letter, and one login per role (password ``PASSWORD``)."""
+"""Schools with a gateway and an uplink each, subscriptions, and one "poll" that records a
+batch and evaluates the alerts in its transaction, as the poll cycle does."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from inventory import alerts
 from inventory.actor import Actor
-from inventory.choices import AlertKind, AlertState, MessageKind, OutboxState, Severity, UserRole
-from inventory.models import Alert, OutboxMessage
+from inventory.choices import MessageLanguage, PollFailure, Severity, TransportKind
+from inventory.models.alerts import AlertRule, OutboxMessage, Subscription
+from inventory.monitoring.observations import DeviceObservation, InterfaceReading
 from inventory.secretbox import SecretBox
-from inventory.services import accounts, schools
-from inventory.services.alerting import rules, subscriptions
-from tests.conftest import COUNTY, OTHER_COUNTY
+from inventory.services import devices, links, polling, schools
+from tests.conftest import FERNET_KEY
 
-PASSWORD = "correct horse battery"
-NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-ROBOT = "https://oapi.dingtalk.com/robot/send?access_token=feedfacefeedfacefeedfacefeedface"
-SECRET = "SECrobot-signing-secret-0001"
-CODES = {"in": "2153010001", "sibling": "2153010002", "out": "2153220001"}
+T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 in Chuxiong
+STEP = timedelta(minutes=5)
+BOX = SecretBox([FERNET_KEY])
+BASE_URL = "https://dc.example.edu.cn"
 
 
-@dataclass
-class AlertWorld:
-    """What a page test needs to know about the world."""
-
-    alert: dict[str, int] = field(default_factory=dict)  # target → open alert id
-    resolved_alert: int = 0
-    rule: int = 0
-    subscription: int = 0
-    dead_letter: int = 0
+@dataclass(frozen=True)
+class Site:
+    code: str
+    name: str
+    gateway: int
+    link: int
 
 
-def build(session: Session, key: str) -> AlertWorld:
-    """Load the world (does not commit)."""
-    world = AlertWorld()
-    system = Actor.system("tests")
-    for target, code in CODES.items():
-        school = schools.create_school(
+def build_sites(
+    session: Session, actor: Actor, county: str, count: int, first: int = 1
+) -> list[Site]:
+    """``count`` schools in ``county``, each with a gateway carrying a 1000 Mbps uplink."""
+    sites = []
+    for n in range(first, first + count):
+        code = f"{county}{n:04d}"
+        name = f"{county}第{n}小学"
+        schools.create_school(
             session,
-            system,
+            actor,
             {
                 "code": code,
-                "name": f"告警{target}小学",
+                "name": name,
+                "name_en": f"School {n}",
                 "type_code": "211",
-                "region_code": OTHER_COUNTY if target == "out" else COUNTY,
+                "region_code": county,
             },
         )
-        alert = Alert(
-            kind=AlertKind.UPLINK_DOWN,
-            severity=Severity.CRITICAL,
-            school_id=school.id,
-            county_code=school.region_code,
-            object_key=f"link:{target}",
-            object_name=f"uplink-{target} 电信 1000 Mbps",
-            cause="ifOperStatus down",
-            since=NOW - timedelta(minutes=25),
+        gateway = devices.create_device(
+            session,
+            actor,
+            code,
+            {
+                "name": f"gw{n}",
+                "role": "gateway",
+                "mgmt_address": f"10.{int(county[4:])}.{n // 250}.{n % 250 + 1}",
+            },
         )
-        session.add(alert)
-        session.flush()
-        world.alert[target] = alert.id
-        if target == "in":
-            resolved = Alert(
-                kind=AlertKind.DEVICE_UNREACHABLE,
-                severity=Severity.WARNING,
-                school_id=school.id,
-                object_key="device:old",
-                object_name="gw-old",
-                cause="no answer",
-                since=NOW - timedelta(days=2),
-                state=AlertState.RESOLVED,
-                resolved_at=NOW - timedelta(days=1),
+        uplink = links.create_link(
+            session,
+            actor,
+            code,
+            {
+                "kind": "metro",
+                "medium": "fibre",
+                "down_mbps": 1000,
+                "up_mbps": 1000,
+                "device_id": gateway.id,
+                "interface_name": "GE0/0/1",
+                "commissioned_on": date(2024, 1, 1),
+            },
+        )
+        sites.append(Site(code, name, gateway.id, uplink.id))
+    session.commit()
+    return sites
+
+
+def subscribe(
+    session: Session,
+    name: str,
+    transport: TransportKind = TransportKind.WEBHOOK,
+    target: str = "http://127.0.0.1:9/hook",
+    *,
+    region_code: str | None = None,
+    school_id: int | None = None,
+    secret: str | None = None,
+    language: MessageLanguage = MessageLanguage.ZH,
+    min_severity: Severity = Severity.INFO,
+    rules: list[AlertRule] | None = None,
+) -> Subscription:
+    subscription = Subscription(
+        name=name,
+        transport=transport,
+        target=target,
+        region_code=region_code,
+        school_id=school_id,
+        secret_enc=BOX.encrypt(secret) if secret else None,
+        language=language,
+        min_severity=min_severity,
+        enabled=True,
+        rules=rules or [],
+    )
+    session.add(subscription)
+    session.commit()
+    return subscription
+
+
+def up(
+    device_id: int, at: datetime, *, oper_up: bool = True, speed: int = 1000
+) -> DeviceObservation:
+    return DeviceObservation(
+        device_id=device_id,
+        at=at,
+        response_ms=2.0,
+        sys_uptime_ticks=100_000 + int((at - T0).total_seconds() * 100),
+        discovered=True,
+        interfaces=[
+            InterfaceReading(
+                if_index=1,
+                name="GE0/0/1",
+                admin_up=True,
+                oper_up=oper_up,
+                speed_mbps=speed,
+                in_octets=0,
+                out_octets=0,
             )
-            session.add(resolved)
-            session.flush()
-            world.resolved_alert = resolved.id
-    rule = rules.create_rule(
-        session, system, {"name": "出口中断", "kind": AlertKind.UPLINK_DOWN, "delay_s": 600}
+        ],
     )
-    rules.create_rule(session, system, {"name": "设备不可达", "kind": AlertKind.DEVICE_UNREACHABLE})
-    world.rule = rule.id
-    subscription = subscriptions.create_subscription(
-        session,
-        system,
-        SecretBox([key]),
-        {
-            "name": "楚雄市值班群",
-            "region_code": COUNTY,
-            "transport": "dingtalk",
-            "target": ROBOT,
-            "secret": SECRET,
-            "rule_ids": [rule.id],
-        },
+
+
+def down(
+    device_id: int, at: datetime, failure: PollFailure = PollFailure.TIMEOUT
+) -> DeviceObservation:
+    return DeviceObservation(device_id=device_id, at=at, failure=failure, detail="no reply")
+
+
+def poll(session: Session, now: datetime, *observations: DeviceObservation) -> alerts.Evaluation:
+    """Record one batch and evaluate its alerts in one transaction, as the cycle does."""
+    polling.record_observations(session, observations, STEP, now)
+    result = alerts.evaluate(
+        session, [o.device_id for o in observations], now, alerts.AlertSettings(BASE_URL)
     )
-    world.subscription = subscription.id
-    letter = OutboxMessage(
-        subscription_id=subscription.id,
-        kind=MessageKind.OPENED,
-        idempotency_key="pages-1",
-        subject="出口中断：告警in小学",
-        body="**出口中断**",
-        state=OutboxState.DEAD,
-        attempts=8,
-        last_answer="HTTP 502 Bad Gateway",
-    )
-    session.add(letter)
-    session.flush()
-    world.dead_letter = letter.id
-    for name, role, region, codes in (
-        ("admin", UserRole.ADMIN, None, ()),
-        ("viewer", UserRole.VIEWER, None, ()),
-        ("county", UserRole.REGION_ADMIN, COUNTY, ()),
-        ("staff", UserRole.SCHOOL_STAFF, None, (CODES["in"],)),
-    ):
-        accounts.create_user(session, system, name, role, region, schools=codes, password=PASSWORD)
-    session.flush()
-    return world
+    session.commit()
+    return result
+
+
+def outbox(session: Session) -> list[OutboxMessage]:
+    return list(session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def rule(session: Session, kind: str) -> AlertRule:
+    alerts.ensure_default_rules(session)
+    found = session.scalar(sa.select(AlertRule).where(AlertRule.kind == kind))
+    assert found is not None
+    return found

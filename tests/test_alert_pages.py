@@ -16,8 +16,8 @@ from sqlalchemy.engine import Engine
 from inventory.choices import OutboxState
 from inventory.db import make_sessionmaker
 from inventory.models import Alert, MaintenanceWindow, OutboxMessage, Subscription
-from tests import alerts_fixture
-from tests.alerts_fixture import CODES, NOW, ROBOT, SECRET, AlertWorld
+from tests import alert_pages_fixture
+from tests.alert_pages_fixture import CODES, NOW, ROBOT, SECRET, AlertWorld
 from tests.conftest import COUNTY, FERNET_KEY
 from tests.test_dashboards import csrf, login, text
 
@@ -35,7 +35,7 @@ PAGES = (
 def world(engine: Engine, app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[AlertWorld]:
     monkeypatch.setitem(app.config, "CLOCK", lambda: NOW)
     with make_sessionmaker(engine)() as db:
-        built = alerts_fixture.build(db, FERNET_KEY)
+        built = alert_pages_fixture.build(db, FERNET_KEY)
         db.commit()
     yield built
 

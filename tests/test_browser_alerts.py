@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.serving import make_server
 
 from inventory.db import make_sessionmaker
-from tests import alerts_fixture
-from tests.alerts_fixture import NOW, PASSWORD, AlertWorld
+from tests import alert_pages_fixture
+from tests.alert_pages_fixture import NOW, PASSWORD, AlertWorld
 from tests.conftest import FERNET_KEY
 from tests.test_browser import browser, follow
 
@@ -32,7 +32,7 @@ def county_site(
     """The app on a free loopback port with the alert world, logged in as the county's admin."""
     monkeypatch.setitem(app.config, "CLOCK", lambda: NOW)
     with make_sessionmaker(engine)() as db:
-        world = alerts_fixture.build(db, FERNET_KEY)
+        world = alert_pages_fixture.build(db, FERNET_KEY)
         db.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

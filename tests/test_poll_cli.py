@@ -20,7 +20,7 @@ from inventory import migrate
 from inventory.actor import Actor
 from inventory.choices import SnapshotKind
 from inventory.db import make_sessionmaker
-from inventory.models import Collector, DeviceState, ReportSnapshot
+from inventory.models import Collector, DeviceState, ReportSnapshot, SenderLease
 from inventory.services import credentials, devices, schools
 from tests.conftest import COUNTY, FERNET_KEY
 from tests.snmp_fixtures import COMMUNITY, Lab, lab_fixture  # noqa: F401  (the lab fixture)
@@ -155,9 +155,15 @@ def test_the_embedded_collector_polls_and_runs_the_maintenance_jobs(
         # The shared jobs run on the collector's loop like the scheduler would run them.
         for job in (scheduler.rollup, scheduler.prune, scheduler.publish_reports):
             asyncio.run_coroutine_threadsafe(job(), background.loop).result(30)
+        # The outbox's sender is this process's own job; it leads once it has run.
+        assert service.scheduler is not None and service.scheduler.get_job("send_alerts")
+        asyncio.run_coroutine_threadsafe(scheduler.send_alerts(), background.loop).result(30)
+        with sessions() as db:
+            assert db.scalar(sa.select(SenderLease.owner)) == "embedded"
     finally:
         background.stop()
     with sessions() as db:
+        assert db.scalar(sa.select(SenderLease.owner)) is None  # handed over on stop
         stopped = db.scalar(sa.select(Collector.stopped_at).where(Collector.name == "embedded"))
         published = db.scalars(sa.select(ReportSnapshot)).all()
     assert stopped is not None

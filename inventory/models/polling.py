@@ -168,6 +168,8 @@ class Outage(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     detail: Mapped[str | None] = mapped_column(sa.String(200))
+    # Began inside a maintenance window (issue 17): recorded, but not held against availability.
+    planned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.Index("ix_outage_device_started", "device_id", "started_at"),

@@ -26,13 +26,18 @@ from inventory.services.polling.rules import DOWN_FAILURES, match_interface
 def outage_intervals(
     session: Session, links: Sequence[NetworkLink], start: datetime
 ) -> dict[int, list[Interval]]:
-    """Per link: its own outages and its device's unreachable periods since ``start``."""
+    """Per link: its own outages and its device's unreachable periods since ``start``.
+
+    Planned outages (begun inside a maintenance window) are left out: planned work is not
+    held against an uplink's availability.
+    """
     device_ids = {link.device_id for link in links if link.device_id is not None}
     rows = session.execute(
         sa.select(
             Outage.device_id, Outage.link_id, Outage.cause, Outage.started_at, Outage.ended_at
         ).where(
             Outage.device_id.in_(device_ids),
+            Outage.planned.is_(False),
             sa.or_(Outage.ended_at.is_(None), Outage.ended_at > start),
         )
     ).all()
