@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from inventory.actor import Actor
-from inventory.choices import TransportKind
+from inventory.choices import ChangeAction, TransportKind
 from inventory.fieldspec import message
 from inventory.models import AlertRule, Subscription
 from inventory.models.alerts import SUBSCRIPTION_FIELDS, SubscriptionValues
@@ -26,12 +26,11 @@ from inventory.services.children import enums_of
 from inventory.services.common import (
     PageRequest,
     PageResult,
-    add_object,
-    change_object,
     coerce_enums,
-    delete_object,
     paginate,
     raise_if,
+    record_change,
+    snapshot,
     sortable,
 )
 from inventory.services.entity import EntityService
@@ -63,6 +62,14 @@ def masked_target(subscription: Subscription) -> str:
     parts = urlsplit(subscription.target)
     path = "/".join("***" if TOKENISH.match(p) else p for p in parts.path.split("/"))
     return urlunsplit((parts.scheme, parts.netloc, path, "***" if parts.query else "", ""))
+
+
+def _logged(subscription: Subscription) -> dict[str, Any]:
+    """What the change log keeps of a subscription: its secret as set or not (the model's
+    secret column), its target masked, since a robot's URL carries the robot's token, and
+    its rules."""
+    rule_ids = sorted(rule.id for rule in subscription.rules)
+    return {**snapshot(subscription), "target": masked_target(subscription), "rule_ids": rule_ids}
 
 
 def list_subscriptions(
@@ -180,7 +187,10 @@ def create_subscription(
     columns, rules = _columns(session, actor, box, None, data)
     subscription = Subscription(**columns)
     subscription.rules = rules or []
-    return add_object(session, actor, subscription)
+    session.add(subscription)
+    session.flush()
+    record_change(session, actor, ChangeAction.CREATE, subscription, None, _logged(subscription))
+    return subscription
 
 
 def update_subscription(
@@ -196,9 +206,15 @@ def update_subscription(
         session, actor, Subscription, subscription_id, "subscription", write=True
     )
     columns, rules = _columns(session, actor, box, subscription, changes)
+    before = _logged(subscription)
+    for key, value in columns.items():
+        setattr(subscription, key, value)
     if rules is not None:
         subscription.rules = rules
-    change_object(session, actor, subscription, columns)
+    session.flush()
+    after = _logged(subscription)
+    if after != before or "secret_enc" in columns:  # a rotated secret reads the same: "***"
+        record_change(session, actor, ChangeAction.UPDATE, subscription, before, after)
     return subscription
 
 
@@ -209,7 +225,9 @@ def delete_subscription(
     subscription = placement.get_placed(
         session, actor, Subscription, subscription_id, "subscription", write=True
     )
-    delete_object(session, actor, subscription)
+    record_change(session, actor, ChangeAction.DELETE, subscription, _logged(subscription), None)
+    session.delete(subscription)
+    session.flush()
 
 
 def service(box: Callable[[], SecretBox]) -> EntityService[Subscription, SubscriptionFilter, int]:
