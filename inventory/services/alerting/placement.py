@@ -128,3 +128,20 @@ def subtree_condition(session: Session, model: Any, region_code: str) -> sa.Colu
 def school_filter(session: Session, actor: Actor, code: str) -> int:
     """A list filter by school: its id; unknown or out of scope, 422 on ``school``."""
     return school_id_by_code(session, actor, code)
+
+
+def by_code(session: Session, given: Mapping[str, Any], errors: Errors) -> dict[str, Any]:
+    """The values with a school named by code, as the API names it: a caller that passes the
+    typed input's ``school_id`` instead gets it translated (an unknown id is an error)."""
+    values = dict(given)
+    if "school_id" not in values:
+        return values
+    school_id = values.pop("school_id")
+    if "school_code" in values:
+        return values
+    code = school_code_of(session, school_id)
+    if school_id is not None and code is None:
+        errors["school_id"] = [f"no school with id {school_id}"]
+        return values
+    values["school_code"] = code
+    return values

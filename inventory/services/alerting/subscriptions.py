@@ -139,6 +139,7 @@ def _columns(
     """Validate a create (``current`` None) or a change; return its columns and rules."""
     errors: placement.Errors = {}
     given: dict[str, Any] = dict(coerce_enums(data, ENUMS, errors))
+    given = placement.by_code(session, given, errors)
     if current is not None and given.get("target") == masked_target(current):
         given.pop("target")  # the masked target shown, sent back unchanged
     if current is None:

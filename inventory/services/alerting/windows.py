@@ -78,7 +78,9 @@ def _columns(
     session: Session, actor: Actor, current: MaintenanceWindow | None, data: Mapping[str, Any]
 ) -> dict[str, Any]:
     errors: placement.Errors = {}
-    given = dict(data) if current is not None else {**MAINTENANCE_FIELDS.defaults, **data}
+    given = placement.by_code(session, data, errors)
+    if current is None:
+        given = {**MAINTENANCE_FIELDS.defaults, **given}
     columns = {key: given[key] for key in PLAIN if key in given}
 
     def value(key: str) -> Any:
