@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import object_session
+
 from api import runtime
 from api.alerts.schemas import (
     AlertListArgs,
@@ -27,7 +29,14 @@ from api.alerts.schemas import (
 from api.registry import Action, Docs, Entity, FormSpec
 from inventory.choices import UserRole
 from inventory.models import Alert, AlertRule, MaintenanceWindow, OutboxMessage, Subscription
-from inventory.services.alerting import alerts, dead_letters, rules, subscriptions, windows
+from inventory.services.alerting import (
+    alerts,
+    dead_letters,
+    placement,
+    rules,
+    subscriptions,
+    windows,
+)
 from inventory.services.alerting.alerts import AlertFilter
 from inventory.services.alerting.dead_letters import DeadLetterFilter
 from inventory.services.alerting.rules import RuleFilter
@@ -41,9 +50,19 @@ PLACERS = frozenset({UserRole.ADMIN, UserRole.REGION_ADMIN, UserRole.SCHOOL_STAF
 READ_ONLY: frozenset[str] = frozenset()
 
 
+def _shown_placed(obj: Any) -> dict[str, Any]:
+    # What an edit page starts with that is no attribute: the school by its code.
+    session = object_session(obj)
+    return {"school_code": session and placement.school_code_of(session, obj.school_id)}
+
+
 def _shown_subscription(subscription: Any) -> dict[str, Any]:
-    # What the edit page starts with: the target masked, as the API shows it.
-    return {"target": subscriptions.masked_target(subscription)}
+    # ... and the rules followed, and the target masked as the API shows it.
+    return {
+        **_shown_placed(subscription),
+        "rule_ids": [rule.id for rule in subscription.rules],
+        "target": subscriptions.masked_target(subscription),
+    }
 
 
 ALERT_RULES = Entity(
@@ -159,6 +178,7 @@ WINDOWS = Entity(
         references={"region_code": "regions_placeable", "school_code": "schools"},
         creators=PLACERS,
         page="alert_pages.window_list",
+        shown=_shown_placed,
     ),
 )
 

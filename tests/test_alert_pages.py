@@ -16,10 +16,12 @@ from sqlalchemy.engine import Engine
 from inventory.choices import OutboxState
 from inventory.db import make_sessionmaker
 from inventory.models import Alert, MaintenanceWindow, OutboxMessage, Subscription
+from inventory.services.alerting import placement
 from tests import alert_pages_fixture
 from tests.alert_pages_fixture import CODES, NOW, ROBOT, SECRET, AlertWorld
 from tests.conftest import COUNTY, FERNET_KEY
 from tests.test_dashboards import csrf, login, text
+from tests.test_forms_registry import form_values
 
 PAGES = (
     "/alerts",
@@ -193,23 +195,29 @@ def test_a_subscription_is_made_through_the_form_and_its_secret_and_token_never_
     for page in (listing, edit, text(client, f"/subscriptions/{world.subscription}/edit")):
         assert "feishu-secret-xyz" not in page and SECRET not in page
         assert "0a1b2c3d4e5f" not in page and "feedface" not in page
-    # Saving the edit form unchanged keeps the real target and the secret.
-    fields = dict(re.findall(r'name="(\w+)" type="text" value="([^"]*)"', edit))
+    # Saving the edit form as shown, renamed only, keeps the real target, the secret, the school
+    # and the rules (what a browser posts: every input, each select's chosen options).
+    posted = form_values(edit)
+    assert posted["school_code"] == CODES["sibling"] and posted["target"].endswith("/***")
+    rules = re.search(r'name="rule_ids" multiple[^>]*>(.*?)</select>', edit, re.S)
+    assert rules
+    chosen = re.findall(r'<option value="(\d+)" selected>', rules.group(1))
+    assert chosen == [str(world.rule)]
     answer = client.post(
         f"/subscriptions/{made_id}/edit",
         data={
+            **posted,
+            "name": "学校网管（改）",
+            "rule_ids": chosen,
             "csrf_token": csrf(client, f"/subscriptions/{made_id}/edit"),
-            "name": fields["name"],
-            "school_code": CODES["sibling"],
-            "rule_ids": [str(world.rule)],
-            "min_severity": "critical",
-            "transport": "feishu",
-            "target": fields["target"],
-            "language": "en",
-            "enabled": "on",
         },
     )
-    assert answer.status_code == 302
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:1000]
+    with make_sessionmaker(engine)() as db:
+        kept = db.get(Subscription, made_id)
+        assert kept is not None and kept.name == "学校网管（改）"
+        assert [r.id for r in kept.rules] == [world.rule]
+        assert placement.school_code_of(db, kept.school_id) == CODES["sibling"]
     with engine.connect() as conn:
         target, secret = conn.execute(
             sa.select(Subscription.target, Subscription.secret_enc).where(
