@@ -67,7 +67,7 @@ class Read(fields.Field[Any]):
         return self.inner.deserialize(value, attr, data, **kwargs)
 
 
-def school_code_field(description: str) -> Read:
+def school_code_field(description: str, **kwargs: Any) -> Read:
     """A school by its code: written as its code, read by a lookup of its id."""
 
     def read(obj: Any) -> str | None:
@@ -75,4 +75,5 @@ def school_code_field(description: str) -> Read:
         return None if session is None else school_code_of(session, obj.school_id)
 
     inner = Text(SCHOOL_CODE, validate=digits(SCHOOL_CODE), allow_none=True)
-    return Read(read, inner, allow_none=True, metadata={"description": description})
+    metadata = {"type": "string", "description": description}
+    return Read(read, inner, allow_none=True, metadata=metadata, **kwargs)

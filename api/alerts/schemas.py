@@ -151,7 +151,7 @@ class AlertSchema(ma.Schema):
     kind = fields.Enum(AlertKind, by_value=True, dump_only=True)
     severity = fields.Enum(Severity, by_value=True, dump_only=True)
     state = fields.Enum(AlertState, by_value=True, dump_only=True)
-    school_code = school_code_field("The school whose device or uplink it is")
+    school_code = school_code_field("The school whose device or uplink it is", dump_only=True)
     county_code = fields.String(dump_only=True, allow_none=True)
     device_id = fields.Integer(dump_only=True, allow_none=True)
     link_id = fields.Integer(dump_only=True, allow_none=True)
