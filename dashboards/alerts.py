@@ -14,6 +14,7 @@ from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from api import runtime
+from api.entities import by_name
 from dashboards import common
 from dashboards.auth import login_required, render
 from dashboards.i18n import lang_query
@@ -202,3 +203,20 @@ def retry(message_id: int) -> Response:
     """Put a dead letter back in the queue (the CSRF token is checked before this runs)."""
     _call(dead_letters.retry, runtime.uow(), common.actor(), message_id, common.now())
     return _back("alert_pages.dead_letter_list")
+
+
+# What a list page's delete button removes, and the list it returns to.
+DELETABLE = {
+    "subscriptions": "alert_pages.subscription_list",
+    "maintenance-windows": "alert_pages.window_list",
+}
+
+
+@bp.post("/alerts/<any(subscriptions, 'maintenance-windows'):entity>/<int:key>/delete")
+@login_required
+def delete(entity: str, key: int) -> Response:
+    """Delete a subscription or a window in the actor's scope through its entity's service
+    (the CSRF token is checked before this runs)."""
+    service = by_name(entity).service
+    _call(service.remove, runtime.uow(), common.actor(), key)
+    return _back(DELETABLE[entity])

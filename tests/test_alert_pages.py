@@ -283,3 +283,32 @@ def test_a_maintenance_window_is_planned_on_the_bureaus_clock_through_the_form(
         data={**data, "ends_at": "2026-12-13T02:00", "school_code": CODES["sibling"]},
     )
     assert refused.status_code == 422 and 'id="err-school_code"' in refused.get_data(as_text=True)
+
+
+def test_a_subscription_is_deleted_from_its_list_only_within_the_readers_scope(
+    app: Flask, engine: Engine, world: AlertWorld
+) -> None:
+    staff = login(app, "staff")
+    assert "/delete" not in text(staff, "/alerts/subscriptions")  # the county's is above them
+    refused = staff.post(
+        f"/alerts/subscriptions/{world.subscription}/delete",
+        data={"csrf_token": csrf(staff, "/alerts/subscriptions")},
+    )
+    assert refused.status_code == 404
+    viewer = login(app, "viewer")
+    forged = viewer.post(
+        f"/alerts/subscriptions/{world.subscription}/delete",
+        data={"csrf_token": csrf(viewer, "/alerts/subscriptions")},
+    )
+    assert forged.status_code == 403
+    county = login(app, "county")
+    assert f'id="delete-{world.subscription}"' in text(county, "/alerts/subscriptions")
+    done = county.post(
+        f"/alerts/subscriptions/{world.subscription}/delete",
+        data={"csrf_token": csrf(county, "/alerts/subscriptions")},
+    )
+    assert done.status_code == 302 and done.headers["Location"] == "/alerts/subscriptions"
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(Subscription)).scalar() == 0
+        # Its undelivered messages went with it.
+        assert conn.execute(sa.select(sa.func.count()).select_from(OutboxMessage)).scalar() == 0
