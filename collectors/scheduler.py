@@ -38,7 +38,7 @@ from collectors.client import PysnmpClient
 from collectors.cycle import Collector, CycleResult
 from collectors.settings import CollectorConfig
 from collectors.webhooks import WebhookNotifier
-from inventory import localday
+from inventory import alerts, localday
 from inventory.coverage import snapshots
 from inventory.models.base import utcnow
 from inventory.secretbox import SecretBox
@@ -181,6 +181,8 @@ def maintenance_jobs() -> list[tuple[str, Callable[[], Any], CronTrigger]]:
         # Daily, so a missed month end is caught up; at 00:40 local time the report waits
         # for the rollup (at :05) of the month's last local hour.
         ("publish_reports", publish_reports, CronTrigger(hour=0, minute=40, timezone=zone)),
+        # Tier drops and the alert digests, at the start of the working day.
+        ("alert_digest", alert_digest, CronTrigger(hour=8, minute=0, timezone=zone)),
     ]
 
 
@@ -252,6 +254,24 @@ async def publish_reports() -> None:
     )
     if snapshot is not None:
         log.info("published the coverage report as of %s (id %s)", snapshot.as_of, snapshot.id)
+
+
+async def alert_digest() -> None:
+    """The day's alert work: schools whose verified tier dropped since yesterday, then the
+    digests (idempotent: one per subscription and local day)."""
+    settings = _service().config.alerting
+    tiers = await asyncio.to_thread(
+        _in_session, lambda s: alerts.check_tiers(s, utcnow(), settings)
+    )
+    queued = await asyncio.to_thread(
+        _in_session, lambda s: alerts.write_digests(s, utcnow(), settings)
+    )
+    log.info(
+        "daily alerts: %d tier drops, %d recovered; %d digests queued",
+        tiers.opened,
+        tiers.resolved,
+        queued,
+    )
 
 
 async def run_until(service: CollectorService, stop: asyncio.Event) -> None:

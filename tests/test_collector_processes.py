@@ -192,6 +192,7 @@ def test_collect_polls_on_schedule_and_stops_cleanly(
         "rollup",
         "prune",
         "publish_reports",
+        "alert_digest",
     }  # the shared jobs persist; poll and heartbeat are local
     log = processes.log("solo")
     assert "poll cycle: 5 devices" in log

@@ -105,7 +105,7 @@ def evaluate(
         result.resolved += 1
         if alert.last_sent_at is not None:  # nobody hears of a recovery they never heard of
             events.append(
-                _event(alert, MessageKind.RESOLVED, where[alert.school_id], now, settings)
+                event_of(alert, MessageKind.RESOLVED, where[alert.school_id], now, settings)
             )
     session.flush()  # ids of the new alerts
 
@@ -115,13 +115,13 @@ def evaluate(
             result.held += alert.last_sent_at is None
             continue
         if alert.last_sent_at is None:
-            events.append(_event(alert, MessageKind.OPENED, place, now, settings))
+            events.append(event_of(alert, MessageKind.OPENED, place, now, settings))
         elif (
             alert.acknowledged_at is None
             and alert.repeat_s
             and now - alert.last_sent_at >= timedelta(seconds=alert.repeat_s)
         ):
-            events.append(_event(alert, MessageKind.REPEAT, place, now, settings))
+            events.append(event_of(alert, MessageKind.REPEAT, place, now, settings))
         else:
             continue
         alert.last_sent_at = now
@@ -150,7 +150,7 @@ def mark_planned(session: Session, device_ids: set[int], windows: list[Maintenan
     return marked
 
 
-def _event(
+def event_of(
     alert: Alert, message: MessageKind, place: Place, now: datetime, settings: AlertSettings
 ) -> Event:
     return Event(

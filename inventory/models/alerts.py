@@ -52,6 +52,7 @@ class SubscriptionValues(TypedDict, total=False):
     secret: str | None
     language: MessageLanguage
     enabled: bool
+    daily_digest: bool
     school_id: int | None
     rule_ids: list[int]
 
@@ -100,6 +101,8 @@ SUBSCRIPTION_FIELDS = spec.table(
     secret=spec.Field(spec.Secret(1, 200)),
     language=spec.Field(spec.Choice(MessageLanguage), default=MessageLanguage.ZH),
     enabled=spec.Field(spec.Flag(), default=True),
+    # Also a message once a day: what went down and came back, and what is still open.
+    daily_digest=spec.Field(spec.Flag(), default=False),
 )
 
 MAINTENANCE_FIELDS = spec.table(
@@ -167,6 +170,7 @@ class Subscription(Timestamped, Base):
     secret_enc: Mapped[str | None] = mapped_column(sa.Text)
     language: Mapped[MessageLanguage] = mapped_column(enum_type(MessageLanguage))
     enabled: Mapped[bool] = mapped_column(default=True)
+    daily_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     # No rules named: every rule.
     rules: Mapped[list[AlertRule]] = relationship(secondary=subscription_rule, lazy="selectin")

@@ -52,6 +52,7 @@ def upgrade() -> None:
     sa.Column('secret_enc', sa.Text(), nullable=True),
     sa.Column('language', sa.Enum('zh', 'en', name='messagelanguage', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('daily_digest', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', inventory.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', inventory.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('region_code IS NULL OR school_id IS NULL', name=op.f('ck_alert_subscription_one_scope')),
