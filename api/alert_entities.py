@@ -131,6 +131,7 @@ SUBSCRIPTIONS = Entity(
             "secret",
             "language",
             "enabled",
+            "daily_digest",
         ),
         defaults={"enabled": True, "min_severity": "warning", "language": "zh"},
         references={

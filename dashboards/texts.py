@@ -99,6 +99,7 @@ KEYED = {
     "f_ends_at": lazy_gettext("Ends at"),
     "f_weekly": lazy_gettext("Every week"),
     "f_until": lazy_gettext("Weekly until"),
+    "f_daily_digest": lazy_gettext("Daily digest"),
 }
 
 # The API's messages (marshmallow's and the services') as catalogue messages; a named group of

@@ -321,3 +321,13 @@ def test_the_openapi_document_has_every_alert_path_with_its_summary(api: ApiClie
         assert method in paths[path] and paths[path][method]["summary"], (path, method)
     assert "post" not in paths["/api/v1/alerts"]
     assert TransportKind.DINGTALK.value in json.dumps(paths)
+
+
+def test_a_subscription_asks_for_the_daily_digest_with_a_json_boolean(api: ApiClient) -> None:
+    created = _subscription(api)
+    assert created["daily_digest"] is False
+    refused = api.patch(f"{API}/subscriptions/{created['id']}", json={"daily_digest": "yes"})
+    assert refused.status_code == 422 and "daily_digest" in refused.json["errors"]
+    asked = api.patch(f"{API}/subscriptions/{created['id']}", json={"daily_digest": True})
+    assert asked.json["daily_digest"] is True
+    assert api.get(f"{API}/subscriptions/{created['id']}").json["daily_digest"] is True

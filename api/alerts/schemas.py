@@ -104,6 +104,9 @@ class SubscriptionSchema(ma.Schema):
     )
     language = field_for(S["language"], metadata={"description": "Default: zh"})
     enabled = Flag(metadata={"description": "Default: true"})
+    daily_digest = Flag(
+        metadata={"description": "Also a digest once a day (08:00 local); default false"}
+    )
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
 

@@ -37,7 +37,16 @@ from inventory.services.entity import EntityService
 
 SORTABLE = sortable(Subscription, "name transport min_severity region_code updated_at")
 ENUMS = enums_of(SUBSCRIPTION_FIELDS)
-PLAIN = ("name", "region_code", "min_severity", "transport", "target", "language", "enabled")
+PLAIN = (
+    "name",
+    "region_code",
+    "min_severity",
+    "transport",
+    "target",
+    "language",
+    "enabled",
+    "daily_digest",
+)
 MAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[^@\s,]+$")
 # What a robot's or webhook's URL shows: scheme, host and path, its query and long path
 # segments (the robot's token) hidden.
