@@ -7,7 +7,9 @@ For an entity named by ``segment`` it serves, under /api/v1:
   is set): one school's page (an unknown school is 404, not an empty list) and creation in it;
   otherwise ``POST /<segment>`` creates;
 - ``GET|PATCH|DELETE /<segment>/<key>``: one, by id or code; DELETE archives (``?on=``, 200
-  with the archived object) or deletes (204), as the entity retires.
+  with the archived object) or deletes (204), as the entity retires;
+- ``POST /<segment>/<key>/<action>`` for each of the entry's ``actions`` (acknowledge an
+  alert). An entry may serve fewer writes (``writes``): an alert is never POSTed.
 
 Writes go through the entity's ``EntityService`` with the request's unit of work: a view
 never commits. The summaries are the entry's ``Docs``, so the OpenAPI document reads as it did
@@ -26,7 +28,7 @@ from flask_smorest import Blueprint
 from api import runtime
 from api.auth import current_actor
 from api.fields import page_body, page_request
-from api.registry import Entity
+from api.registry import Action, Entity
 from api.schools.schemas import ArchiveArgs
 from inventory.services import schools
 
@@ -39,24 +41,30 @@ def blueprint(entity: Entity) -> Blueprint:
     """The blueprint serving ``entity``; register it with the prefix /api/v1."""
     blp = Blueprint(entity.name, __name__, description=entity.description)
     collection = f"/{entity.segment}"
+    creates = "create" in entity.writes
     if entity.school_list_args is not None:
-        school_views = {
-            "get": _list_school(entity, entity.school_list_args, blp),
-            "post": _create(entity, blp),
-        }
+        school_views = {"get": _list_school(entity, entity.school_list_args, blp)}
+        if creates:
+            school_views["post"] = _create(entity, blp)
         blp.route(f"/schools/<code>{collection}")(_view("SchoolCollection", school_views))
         blp.route(collection)(_view("Collection", {"get": _list_all(entity, blp)}))
     else:
-        top_views = {"get": _list_all(entity, blp), "post": _create(entity, blp)}
+        top_views = {"get": _list_all(entity, blp)}
+        if creates:
+            top_views["post"] = _create(entity, blp)
         blp.route(collection)(_view("Collection", top_views))
     var = entity.url_variable
     item = f"{collection}/<{var}>" if entity.key == "code" else f"{collection}/<id:{var}>"
-    item_views = {
-        "get": _get(entity, blp),
-        "patch": _update(entity, blp),
-        "delete": _archive(entity, blp) if entity.retire == "archive" else _delete(entity, blp),
-    }
+    item_views = {"get": _get(entity, blp)}
+    if "update" in entity.writes:
+        item_views["patch"] = _update(entity, blp)
+    if "remove" in entity.writes:
+        retire = _archive if entity.retire == "archive" else _delete
+        item_views["delete"] = retire(entity, blp)
     blp.route(item)(_view("Item", item_views))
+    for action in entity.actions:
+        name = "".join(part.title() for part in action.name.split("-"))
+        blp.route(f"{item}/{action.name}")(_view(name, {"post": _act(entity, action, blp)}))
     return blp
 
 
@@ -141,3 +149,11 @@ def _delete(entity: Entity, blp: Blueprint) -> View:
         entity.service.remove(runtime.uow(), current_actor(), _key(entity, url))
 
     return _summary(delete, entity.docs.remove)
+
+
+def _act(entity: Entity, action: Action, blp: Blueprint) -> View:
+    @blp.response(200, entity.schema)
+    def post(_self: MethodView, **url: Any) -> Any:
+        return action.run(runtime.uow(), current_actor(), _key(entity, url))
+
+    return _summary(post, action.summary)

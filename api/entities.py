@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from api import runtime
+from api.alert_entities import ALERT_ENTITIES
 from api.classrooms.schemas import (
     ClassroomListArgs,
     ClassroomPageSchema,
@@ -298,6 +299,7 @@ ENTITIES: tuple[Entity, ...] = (
     DEVICES,
     CREDENTIALS,
     CLASSROOMS,
+    *ALERT_ENTITIES,
 )
 
 

@@ -14,8 +14,14 @@ from typing import Any, Literal
 
 import marshmallow as ma
 
+from inventory.actor import Actor
+from inventory.choices import UserRole
 from inventory.models import Base
 from inventory.services.entity import EntityService
+from inventory.unit_of_work import UnitOfWork
+
+# What the generic resource serves besides a list and one by key.
+WRITES = frozenset({"create", "update", "remove"})
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,23 @@ class FormSpec:
     # field -> name of the entity whose objects are its choices ("devices", "credentials")
     references: Mapping[str, str] = field(default_factory=dict)
     long_text: frozenset[str] = frozenset({"notes", "sys_descr"})
+    # Who may register a top-level one (a school's child: whoever may change the school).
+    creators: frozenset[UserRole] = frozenset({UserRole.ADMIN, UserRole.REGION_ADMIN})
+    # The page a saved one is seen on (an endpoint); None: its school's page, or home.
+    page: str | None = None
+    # What the edit page shows instead of an attribute (a masked value), by field.
+    shown: Callable[[Any], Mapping[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """A use case on one object beyond changing its fields (acknowledge an alert, retry a
+    message): ``POST /<segment>/<key>/<name>``, answered with the object as it is afterwards.
+    ``run`` begins and ends its own unit of work, like ``EntityService.update``."""
+
+    name: str  # the URL segment: "acknowledge"
+    summary: str  # the OpenAPI operation summary
+    run: Callable[[UnitOfWork, Actor, Any], Any]
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,9 @@ class Entity:
     url_key: str = ""
     # What a change accepts when it is not the partial schema (a region: name and seat only).
     update_schema: type[ma.Schema] | None = None
+    # Which writes the resource serves: an alert is raised by the monitor, never POSTed.
+    writes: frozenset[str] = WRITES
+    actions: tuple[Action, ...] = ()
 
     @property
     def segment(self) -> str:

@@ -11,9 +11,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the pages, the language cookie and the template helpers."""
-    from dashboards import auth, common, forms, i18n, overview, school, status, users
+    from dashboards import alerts, auth, common, forms, i18n, overview, school, status, users
 
-    for module in (auth, users, overview, school, status, forms):
+    for module in (auth, users, overview, school, status, forms, alerts):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
     app.after_request(i18n.remember_language)

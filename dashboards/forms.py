@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -25,7 +26,7 @@ from dashboards import common
 from dashboards.auth import login_required, render
 from dashboards.i18n import label, lang_query, language, region_name
 from dashboards.texts import message_zh
-from inventory import scope
+from inventory import localday, scope
 from inventory.choices import RegionLevel, UserRole
 from inventory.errors import DomainError, NotFound
 from inventory.models import School
@@ -67,12 +68,19 @@ class FormPage:
 
 
 def _kind(f: fields.Field[Any], name: str, spec: FormSpec) -> str:
+    f = getattr(f, "inner", f)  # a field read off the object by a function: as it loads
     if name in spec.long_text:
         return "textarea"
+    if isinstance(f, fields.List):
+        return "multiselect"
     if name in spec.references or isinstance(f, fields.Enum):
         return "select"
+    if f.load_only:
+        return "password"
     if isinstance(f, fields.Boolean):
         return "checkbox"
+    if isinstance(f, fields.DateTime):
+        return "datetime"
     if isinstance(f, fields.Date):
         return "date"
     return "number" if isinstance(f, fields.Integer | fields.Float) else "text"
@@ -83,6 +91,10 @@ def _shown(value: Any, f: fields.Field[Any]) -> Any:
         return ""
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, datetime):  # as a date-time input takes it, on the bureau's clock
+        return localday.local(value).strftime("%Y-%m-%dT%H:%M")
     return bool(value) if isinstance(f, fields.Boolean) else str(value)
 
 
@@ -113,6 +125,10 @@ def read_form(
         f = schema.fields[name]
         if isinstance(f, fields.Boolean):
             typed[name] = body[name] = request.form.get(name) == "on"
+            continue
+        if isinstance(getattr(f, "inner", f), fields.List):
+            typed[name] = picked = request.form.getlist(name)
+            body[name] = [int(v) if INTEGER.match(v) else v for v in picked]
             continue
         text = typed[name] = request.form.get(name, "")
         if partial and f.load_only and not text:
@@ -156,6 +172,15 @@ def _options(ref: str, school: str | None) -> Choices:
         ).items
         writable = [r for r in found if scope.region_allowed(session, actor, r.code)]
         return [("", "—"), *((r.code, f"{r.code} {region_name(r)}") for r in writable)]
+    if ref == "regions_placeable":  # what alerts are placed on: the regions the actor may write
+        entity = by_name("regions")
+        found = entity.service.list_page(session, actor, entity.make_filter(), ALL).items
+        placeable = [
+            r
+            for r in found
+            if r.level is not RegionLevel.PROVINCE and scope.region_allowed(session, actor, r.code)
+        ]
+        return [("", "—"), *((r.code, f"{r.code} {region_name(r)}") for r in placeable)]
     entity = by_name(ref)
     flt = entity.make_filter(**({"school": school} if school and entity.school_list_args else {}))
     found = entity.service.list_page(session, actor, flt, ALL).items
@@ -187,8 +212,10 @@ def _url(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, **args)
 
 
-def _page_of(obj: Any) -> str:
-    """Where a saved object is seen: its school's page (a school's own)."""
+def _page_of(obj: Any, spec: FormSpec | None = None) -> str:
+    """Where a saved object is seen: its entity's page, or its school's (a school's own)."""
+    if spec is not None and spec.page:
+        return _url(spec.page)
     school = _school_of(obj)
     return _url("school_page.school", code=school.code) if school else _url("account.home")
 
@@ -209,9 +236,10 @@ def edit(entity: str, key: int | str | None = None, parent: str | None = None) -
         owner = _school_of(obj)
         school = _writable(owner.code) if owner else None
         values = {name: getattr(obj, name, None) for name in spec.fields}
+        values.update(spec.shown(obj) if spec.shown else {})
     elif parent is not None:
         school = _writable(parent)
-    elif actor.role not in (UserRole.ADMIN, UserRole.REGION_ADMIN):
+    elif actor.role not in spec.creators:
         raise common.PageError(403)  # a school is registered by those whose scope is a region
     refs = {
         name: _options(ref, school.code if school else None)
@@ -221,7 +249,7 @@ def edit(entity: str, key: int | str | None = None, parent: str | None = None) -
         f"{'edit' if obj else 'new'}_{e.name}",
         widgets_for(schema, spec, values, refs),
         _url(request.endpoint, **request.view_args),
-        _page_of(obj or school) if obj or school else _url("overview.overview"),
+        _page_of(obj or school, spec) if obj or school or spec.page else _url("overview.overview"),
     )
     if request.method == "GET":
         return render("dash/form.html", form=page)
@@ -230,9 +258,10 @@ def edit(entity: str, key: int | str | None = None, parent: str | None = None) -
     if not errors:
         try:
             if key is None:
-                return redirect(_page_of(e.service.create(runtime.uow(), actor, parent, data)))
+                created = e.service.create(runtime.uow(), actor, parent, data)
+                return redirect(_page_of(created, spec))
             changed = {k: v for k, v in data.items() if values[k] != v}  # only what changed
-            return redirect(_page_of(e.service.update(runtime.uow(), actor, key, changed)))
+            return redirect(_page_of(e.service.update(runtime.uow(), actor, key, changed), spec))
         except DomainError as exc:
             if isinstance(exc, NotFound) and not exc.fields:
                 raise common.PageError(404) from None
@@ -251,7 +280,8 @@ def _show_errors(
     shown = message_zh if language() == "zh" else str
     errors = {k: [shown(m) for m in v] for k, v in errors.items()}
     for w in page.widgets:
-        w.value = typed.get(w.name, w.value)
+        if w.kind != "password":  # a secret typed is never sent back
+            w.value = typed.get(w.name, w.value)
         w.errors = errors.pop(w.name, [])
     message = shown(message) if message else None
     leftover = [m for v in errors.values() for m in v]

@@ -14,6 +14,8 @@ admins change them (the services say so with ``Actor.require_admin``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -140,3 +142,23 @@ def require_school_archive(actor: Actor) -> None:
     actor.require_write()
     if actor.role is UserRole.SCHOOL_STAFF:
         raise PermissionDenied("school staff cannot close a school")
+
+
+def placed_visible(actor: Actor, region_column: Any, school_column: Any) -> sa.ColumnElement[bool]:
+    """SQL condition on something placed on a region subtree or on one school (an alert
+    subscription, a maintenance window): readable exactly when the school is, or when the
+    region lies inside the actor's own subtree. School staff see only their schools' own; a
+    county-wide one is above them."""
+    if sees_everything(actor):
+        return sa.true()
+    at_school = school_column.in_(visible_school_ids(actor))
+    if actor.role is UserRole.SCHOOL_STAFF or actor.region_code is None:
+        return sa.and_(school_column.is_not(None), at_school)
+    return sa.or_(region_column.in_(_subtree(actor.region_code)), at_school)
+
+
+def placed_writable(actor: Actor, region_column: Any, school_column: Any) -> sa.ColumnElement[bool]:
+    """SQL condition: the actor may change something placed on a region or a school."""
+    if not actor.can_write:
+        return sa.false()
+    return placed_visible(actor, region_column, school_column)

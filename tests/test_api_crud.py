@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 import api.resources
 from api.entities import CLASSROOMS, ENTITIES
 from api.registry import Entity
-from tests.conftest import FERNET_KEY, ApiClient, school_data
+from tests.conftest import COUNTY, FERNET_KEY, ApiClient, school_data
 from web import create_app
 
 MISSING_ID = 2**31 - 1  # a valid id that names nothing
@@ -94,13 +94,58 @@ CASES: dict[str, Case] = {
         bad_change={"kind": "swimming_pool"},
         closes="decommissioned_on",
     ),
+    "alert-rules": Case(
+        create={"name": "出口低于合同带宽", "kind": "uplink_slow", "delay_s": 600},
+        change={"severity": "critical"},
+        bad_change={"delay_s": -5},
+    ),
+    "subscriptions": Case(
+        create={
+            "name": "县教育局值班",
+            "region_code": COUNTY,
+            "transport": "email",
+            "target": "duty@example.org",
+        },
+        change={"min_severity": "critical"},
+        bad_change={"transport": "pigeon"},
+    ),
+    "maintenance-windows": Case(
+        create={
+            "name": "机房检修",
+            "region_code": COUNTY,
+            "starts_at": "2030-01-01T14:00:00+00:00",
+            "ends_at": "2030-01-01T18:00:00+00:00",
+        },
+        change={"notes": "停电"},
+        bad_change={"starts_at": "not-a-time"},
+    ),
 }
 
 BY_NAME = {entity.name: entity for entity in ENTITIES}
+# Entities the monitor writes (alerts, dead letters): read, and acted on, never written.
+READ_ONLY = sorted(name for name, entity in BY_NAME.items() if not entity.writes)
 
 
 def test_every_registry_entity_has_a_case() -> None:
-    assert set(CASES) == set(BY_NAME)
+    assert set(CASES) | set(READ_ONLY) == set(BY_NAME)
+    assert not set(CASES) & set(READ_ONLY)
+
+
+@pytest.mark.parametrize("name", READ_ONLY)
+def test_a_read_only_entity_is_listed_and_read_and_any_write_is_405_json(
+    api: ApiClient, name: str
+) -> None:
+    entity = BY_NAME[name]
+    listed = api.get(f"/api/v1/{entity.segment}")
+    assert listed.status_code == 200 and listed.json["count"] == 0
+    _assert_json_error(api.get(f"/api/v1/{entity.segment}", query_string={"per_page": 0}), 422)
+    url = f"/api/v1/{entity.segment}/{MISSING_ID}"
+    _assert_json_error(api.get(url), 404)
+    for action in entity.actions:
+        _assert_json_error(api.post(f"{url}/{action.name}"), 404)
+    _assert_json_error(api.post(f"/api/v1/{entity.segment}", json={}), 405)
+    _assert_json_error(api.patch(url, json={}), 405)
+    _assert_json_error(api.delete(url), 405)
 
 
 def _collection(entity: Entity, school: str) -> str:
@@ -129,7 +174,7 @@ def _stored(engine: Engine, entity: Entity, key: Any) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-@pytest.fixture(params=sorted(BY_NAME))
+@pytest.fixture(params=sorted(CASES))
 def entity(request: pytest.FixtureRequest) -> Entity:
     return BY_NAME[request.param]
 
