@@ -50,7 +50,7 @@ def test_every_alert_page_answers_in_both_languages_and_is_in_the_navigation(
     app: Flask, world: AlertWorld
 ) -> None:
     client = login(app)
-    home = text(client, "/")
+    home = text(client, "/overview")  # where an admin lands (issue 20): the navigation is on it
     assert 'id="nav-alerts"' in home and ">告警<" in home
     for path in PAGES:
         assert 'id="alerts-nav"' in text(client, path)
