@@ -153,6 +153,12 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [
         N_("%(owner)s already has the circuit id %(circuit)s"),
     ),
     (
+        re.compile(
+            r"^device (?P<device>.+) has no interface (?P<interface>.+); its interfaces: (?P<names>.*)$"
+        ),
+        N_("device %(device)s has no interface %(interface)s; its interfaces: %(names)s"),
+    ),
+    (
         re.compile(r"^must be an IPv4 or IPv6 address$"),
         N_("must be an IPv4 or IPv6 address"),
     ),

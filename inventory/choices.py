@@ -105,11 +105,11 @@ class CampusArchitecture(ChoiceSet):
     ALL_FIBRE = "all_fibre", "全光纤", "all-fibre"
     HYBRID = "hybrid", "光铜混合", "hybrid"
     COPPER = "copper", "铜缆", "copper"
-    NONE = "none", "无", "none"
+    NONE = "none", "无", "no campus network"
 
 
 class WirelessCoverage(ChoiceSet):
-    NONE = "none", "未覆盖", "none"
+    NONE = "none", "未覆盖", "not covered"
     PARTIAL = "partial", "部分覆盖", "partial"
     FULL = "full", "全覆盖", "full"
 
@@ -183,7 +183,7 @@ class ClassroomKind(ChoiceSet):
 
 
 class DisplayKind(ChoiceSet):
-    NONE = "none", "无", "none"
+    NONE = "none", "无", "no display"
     INTERACTIVE_PANEL = "interactive_panel", "交互式智能平板", "interactive flat panel"
     PROJECTOR_WHITEBOARD = (
         "projector_whiteboard",

@@ -101,12 +101,21 @@ def build(session: Session, key: str, now: datetime = NOW) -> DashData:
                 link_id=link.id,
                 checked_at=now - timedelta(minutes=3),
                 last_polled_at=now - timedelta(minutes=3),
-                oper_up=healthy,
+                oper_up=healthy,  # a device that does not answer carries nothing
                 measured_mbps=link.down_mbps if healthy else None,
                 contracted_mbps=link.down_mbps,
                 availability_30d=0.995 if healthy else 0.93,
                 verified=healthy,
-                reasons=[] if healthy else [{"code": "down"}],
+                reasons=[]
+                if healthy
+                else [
+                    {
+                        "code": "poll_failed",
+                        "failure": "timeout",
+                        "since": (now - timedelta(hours=5)).isoformat(),
+                    },
+                    {"code": "unavailable", "availability": 0.93, "required": 0.99},
+                ],
             )
         )
     assert up.device is not None and down.device is not None

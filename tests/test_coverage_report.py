@@ -227,7 +227,7 @@ def test_zero_classrooms_and_teaching_point(session: Session, inventory: Any) ->
     assert s5.declared.tier is Tier.MET  # 100 Mbps is the teaching points' threshold
     assert _reasons(s5.declared) == [
         "uplink 100 Mbps < 1000 Mbps required",
-        "wireless coverage of teaching areas is none; full required",
+        "wireless coverage of teaching areas is not covered; full required",
     ]
 
 

@@ -294,10 +294,12 @@ def test_one_cycle_polls_every_device_and_classifies_each(
     assert verdicts[network["slow_link"]].measured_mbps == 100
     assert verdicts[network["down_link"]].verified is False
     assert verdicts[network["missing_link"]].verified is False
+    missing = verdicts[network["missing_link"]]
+    assert [r["code"] for r in missing.reasons] == ["interface_missing", "unavailable"]
     dead = verdicts[network["dead_link"]]
     assert dead.verified is False and dead.oper_up is False  # its device never answered
-    assert dead.last_polled_at is None
-    assert [r["code"] for r in dead.reasons] == ["never_polled"]
+    assert dead.last_polled_at == states[network["dead"]].last_polled_at
+    assert [r["code"] for r in dead.reasons] == ["poll_failed", "unavailable"]
 
     cycle = session.scalars(sa.select(PollCycle)).one()
     assert (cycle.devices, cycle.ok, cycle.failures["timeout"]) == (9, 4, 1)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from inventory.coverage.reasons import sentence
 from inventory.monitoring.availability import Interval, availability, outage_time
 from inventory.monitoring.rates import (
     COUNTER32,
@@ -161,3 +162,54 @@ def test_slow_reason_carries_both_speeds() -> None:
     assert verify_uplink(1000, slow, NOW).reasons == [
         ("slow", {"measured_mbps": 100, "contracted_mbps": 1000})
     ]
+
+
+def test_a_device_that_does_not_answer_gives_its_failure_and_since_when_not_down_and_slow() -> None:
+    since = NOW - timedelta(hours=5)
+    dead = replace(GOOD, oper_up=False, speed_mbps=None, failure="timeout", failing_since=since)
+    assert verify_uplink(1000, dead, NOW).reasons == [
+        ("poll_failed", {"failure": "timeout", "since": since.isoformat()})
+    ]
+
+
+def test_an_interface_the_discovered_device_lacks_is_named_not_down_and_slow() -> None:
+    missing = replace(
+        GOOD, oper_up=None, speed_mbps=None, interface_found=False, interface_name="GE9"
+    )
+    assert verify_uplink(1000, missing, NOW).reasons == [
+        ("interface_missing", {"interface": "GE9"})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "zh", "en"),
+    [
+        (
+            {"failure": "timeout", "since": "2026-11-01T08:00:00+00:00"},
+            "出口设备自 2026年11月1日 16:00 起无响应（超时）",
+            "uplink device not answering (timeout) since 1 Nov 2026 16:00",
+        ),
+        (
+            {"failure": "unreachable"},
+            "出口设备无响应（不可达）",
+            "uplink device not answering (unreachable)",
+        ),
+        (
+            {"failure": "auth_failure"},
+            "出口设备有响应但无法读取（认证失败）",
+            "uplink device answers but cannot be read (authentication failure)",
+        ),
+        (
+            {"failure": "no_credentials"},
+            "出口设备未配置 SNMP 凭据，无法轮询",
+            "uplink device has no SNMP credential to be polled with",
+        ),
+    ],
+)
+def test_a_failed_poll_reads_as_a_sentence_in_both_languages(
+    values: dict[str, str], zh: str, en: str
+) -> None:
+    assert (sentence("poll_failed", "zh", values), sentence("poll_failed", "en", values)) == (
+        zh,
+        en,
+    )

@@ -246,16 +246,25 @@ def test_verification_follows_the_rule(session: Session, network: dict[str, Any]
     assert verdict.availability_30d == pytest.approx(1 - 60 / 70)
 
 
-def test_link_of_a_device_down_now_is_not_verified(
+def test_link_of_a_device_down_now_is_not_verified_and_says_since_when(
     session: Session, network: dict[str, Any]
 ) -> None:
     gw, link = network["gateway"], network["link"]
     record(session, seen(gw, T0))
     record(session, seen(gw, T0 + STEP, failure=PollFailure.TIMEOUT))
+    record(session, seen(gw, T0 + 2 * STEP, failure=PollFailure.TIMEOUT))
     verdict = session.get(LinkVerification, link)
     assert verdict is not None
     assert verdict.verified is False
-    assert "down" in [r["code"] for r in verdict.reasons]
+    assert verdict.last_polled_at == T0 + 2 * STEP
+    # Its interface's state is unknown: not "down" and "slow", but the failure since when.
+    assert verdict.reasons[0] == {
+        "code": "poll_failed",
+        "failure": "timeout",
+        "since": (T0 + STEP).isoformat(),
+    }
+    assert [r["code"] for r in verdict.reasons] == ["poll_failed", "unavailable"]
+    assert verdict.availability_30d == pytest.approx(1 / 2)
 
 
 def test_discovery_fills_only_empty_fields_and_is_logged(

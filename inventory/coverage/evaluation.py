@@ -144,6 +144,11 @@ def verification_reasons(
                     days=days,
                 )
             )
+        elif code == "poll_failed":
+            since = {"since": item["since"]} if item.get("since") else {}
+            out.append(reason("poll_failed", tier, failure=item.get("failure"), **since))
+        elif code == "interface_missing":
+            out.append(reason("interface_missing", tier, interface=item.get("interface")))
         elif code in ("not_monitored", "never_polled"):
             out.append(reason(code, tier))
     return out or [reason("not_verified", tier, date=as_of.isoformat())]

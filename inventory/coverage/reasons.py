@@ -3,6 +3,7 @@ the verdict, so that a published report reads the same in either language)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -29,9 +30,28 @@ TEMPLATES: dict[str, str] = {
     "stale": N_("uplink last polled %(hours)s h ago (≤ %(limit)s h required)"),
     "down": N_("uplink interface is down"),
     "slow": N_("negotiated speed %(measured)s Mbps < contracted %(contracted)s Mbps"),
+    "slow_unknown": N_("negotiated speed not reported (contracted %(contracted)s Mbps)"),
+    "poll_failed": N_("uplink device not answering (%(failure)s) since %(since)s"),
+    "poll_silent": N_("uplink device not answering (%(failure)s)"),
+    "poll_unreadable": N_("uplink device answers but cannot be read (%(failure)s)"),
+    "poll_no_credentials": N_("uplink device has no SNMP credential to be polled with"),
+    "interface_missing": N_("interface %(interface)s not found on the device"),
     "unavailable": N_("%(days)s-day availability %(availability)s < %(required)s"),
     "not_verified": N_("uplink not confirmed by polling on %(date)s"),
 }
+
+
+# PollFailure value → how a sentence names it
+FAILURES: dict[str, str] = {
+    "timeout": N_("timeout"),
+    "unreachable": N_("unreachable"),
+    "auth_failure": N_("authentication failure"),
+    "malformed": N_("malformed reply"),
+    "error_status": N_("error status"),
+    "no_credentials": N_("no credentials"),
+}
+# Failures where nothing answers (as polling's DOWN_FAILURES): the others answer unreadably.
+SILENT = ("timeout", "unreachable")
 
 
 def label(value: StrEnum, lang: str) -> str:
@@ -50,6 +70,15 @@ def percent(lang: str, share: float | None) -> str:
 
 def sentence(code: str, lang: str, values: dict[str, Any]) -> str:
     """The sentence of a reason in a language, from its stored values."""
+    template = TEMPLATES[code]
+    if code == "slow" and values.get("measured") is None:
+        template = TEMPLATES["slow_unknown"]
+    elif code == "poll_failed" and values.get("failure") == "no_credentials":
+        template = TEMPLATES["poll_no_credentials"]
+    elif code == "poll_failed" and values.get("failure") not in SILENT:
+        template = TEMPLATES["poll_unreadable"]
+    elif code == "poll_failed" and not values.get("since"):
+        template = TEMPLATES["poll_silent"]
     shown: dict[str, Any] = {}
     for key, value in values.items():
         if key in ("have", "need") and code in ("campus_architecture", "wireless"):
@@ -57,9 +86,13 @@ def sentence(code: str, lang: str, values: dict[str, Any]) -> str:
             shown[key] = label(kind(value), lang)
         elif key in ("availability", "required") and code == "unavailable":
             shown[key] = percent(lang, value)
+        elif key == "failure":
+            shown[key] = i18n.translate(lang, FAILURES.get(str(value), str(value)))
+        elif key == "since" and isinstance(value, str):
+            shown[key] = i18n.moment(lang, datetime.fromisoformat(value))
         else:
             shown[key] = value
-    return i18n.translate(lang, TEMPLATES[code], **shown)
+    return i18n.translate(lang, template, **shown)
 
 
 def reason(code: str, tier: Tier, **values: Any) -> Reason:

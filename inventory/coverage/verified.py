@@ -14,6 +14,9 @@ last hours before local midnight count on D and the first ones after it on D + 1
 * available: interface-up samples / device polls over the window (30 days) ≥ the minimum
   (99 %). Polls where the device did not answer count as down; hours before monitoring began
   have no rollups and do not count either way (unknown is not available: the window is short).
+  This is the one definition of availability (docs/availability.md) counted in polls: today's
+  verdict measures the same share in time from outages, and neither counts a speed below
+  the contract against it (that is checked on its own, above).
 
 Rollups are kept longer than raw samples, so this answers for the months a trend needs.
 """

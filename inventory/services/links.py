@@ -14,6 +14,7 @@ from inventory.choices import Carrier, Lifecycle, LinkKind, LinkMedium
 from inventory.errors import duplicate
 from inventory.models import Device, NetworkLink, School
 from inventory.models.network import LINK_FIELDS, LinkValues
+from inventory.models.polling import DeviceState, InterfaceState
 from inventory.services import children
 from inventory.services.common import (
     PageRequest,
@@ -23,6 +24,7 @@ from inventory.services.common import (
     where_status,
 )
 from inventory.services.entity import EntityService, school_code
+from inventory.services.polling.rules import match_interface
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ def _check(
             errors["device_id"] = [
                 f"device {device.name!r} belongs to another school ({device.school.code})"
             ]
+        elif interface is not None:
+            _check_interface(session, device, interface, errors)
         if interface is None:
             errors.setdefault("interface_name", []).append(
                 "is required when device_id is set: name the interface that carries the link"
@@ -122,6 +126,33 @@ def _check(
             visible = scope.school_allowed(session, actor, clash.school_id)
             owner = f"link {clash.id}" if visible else "another link"
             raise duplicate("circuit_id", f"{owner} already has the circuit id {circuit_id!r}")
+
+
+def _check_interface(
+    session: Session, device: Device, interface: str, errors: children.Errors
+) -> None:
+    """Once the device's interfaces were discovered, the uplink must name one of them (as
+    polling matches it: ifName, ifDescr or ifAlias). Before discovery any name is taken; the
+    verdict then says whether polling found it."""
+    state = session.get(DeviceState, device.id)
+    if state is None or state.discovered_at is None:
+        return
+    found = session.scalars(
+        sa.select(InterfaceState)
+        .where(InterfaceState.device_id == device.id)
+        .order_by(InterfaceState.if_index)
+    ).all()
+    if not found or match_interface(found, interface) is not None:
+        return
+    names = [name for name in (i.name or i.descr for i in found) if name]
+    shown = ", ".join(names[:KNOWN_SHOWN]) + (", …" if len(names) > KNOWN_SHOWN else "")
+    errors.setdefault("interface_name", []).append(
+        f"device {device.name} has no interface {interface}; its interfaces: {shown}"
+    )
+
+
+# How many known interface names an error lists (a chassis has hundreds).
+KNOWN_SHOWN = 64
 
 
 LINK = children.Child(

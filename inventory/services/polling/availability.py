@@ -26,7 +26,9 @@ from inventory.services.polling.rules import DOWN_FAILURES, match_interface
 def outage_intervals(
     session: Session, links: Sequence[NetworkLink], start: datetime
 ) -> dict[int, list[Interval]]:
-    """Per link: its own outages and its device's unreachable periods since ``start``.
+    """Per link: when it did not carry traffic since ``start`` — its interface down (or not
+    found) and its device unreachable. Time slower than the contract is not counted: the
+    verdict gives that a reason of its own (see ``availabilities``).
 
     Planned outages (begun inside a maintenance window) are left out: planned work is not
     held against an uplink's availability.
@@ -45,6 +47,8 @@ def outage_intervals(
     by_device: dict[int, list[Interval]] = defaultdict(list)
     for row in rows:
         interval = Interval(row.started_at, row.ended_at)
+        if row.cause is OutageCause.SPEED_BELOW_CONTRACT:
+            continue
         if row.link_id is not None:
             by_link[row.link_id].append(interval)
         elif row.cause is OutageCause.UNREACHABLE:
@@ -64,10 +68,33 @@ def first_polls(session: Session, device_ids: Iterable[int]) -> dict[int, dateti
     return {device_id: first for device_id, first in rows}
 
 
+def failing_since(session: Session, device_ids: Iterable[int]) -> dict[int, datetime]:
+    """Since when each device has not answered: the start of its open unreachable outage
+    (the first poll of the current run of timeouts)."""
+    rows = session.execute(
+        sa.select(Outage.device_id, sa.func.min(Outage.started_at))
+        .where(
+            Outage.device_id.in_(list(device_ids)),
+            Outage.link_id.is_(None),
+            Outage.cause == OutageCause.UNREACHABLE,
+            Outage.ended_at.is_(None),
+        )
+        .group_by(Outage.device_id)
+    )
+    return {device_id: started for device_id, started in rows}
+
+
 def availabilities(
     session: Session, links: Sequence[NetworkLink], window: timedelta, now: datetime
 ) -> dict[int, float | None]:
     """Availability of each uplink over the last ``window``; None where it is not monitored.
+
+    Availability is the share of the monitored time during which the uplink could carry
+    traffic: its device answered and its interface was up. Each poll's state holds until the
+    next poll, so this is the share of polls that found it up when polls are evenly spaced,
+    which is how a past day is judged from hourly rollups (``inventory.coverage.verified``).
+    Running slower than the contracted speed does not make an uplink unavailable; it is the
+    verdict's separate reason "slow".
 
     A window starts no earlier than the first poll of the link's device: time before
     monitoring began is unknown, not available.
@@ -109,18 +136,25 @@ def verify_links(
         )
     }
     available = availabilities(session, links, rule.availability_window, now)
+    since = failing_since(session, {link.device_id for link in links if link.device_id})
     verified = 0
     for link in links:
         device_id = link.device_id or 0
         state = states.get(device_id)
         iface = match_interface(by_device.get(device_id, []), link.interface_name)
-        device_down = state is not None and state.failure in DOWN_FAILURES
+        failure = state.failure if state is not None and state.last_polled_at else None
+        device_down = failure in DOWN_FAILURES
         seen = LinkObservation(
-            monitored=True,
-            last_polled_at=state.last_ok_at if state else None,
+            monitored=bool(link.interface_name),
+            last_polled_at=state.last_polled_at if state else None,
             oper_up=False if device_down else (iface.oper_up if iface else None),
-            speed_mbps=iface.speed_mbps if iface else None,
+            speed_mbps=iface.speed_mbps if iface and not failure else None,
             availability=available[link.id],
+            failure=failure.value if failure else None,
+            failing_since=since.get(device_id) if device_down else None,
+            # Only a device whose interfaces were walked can lack one.
+            interface_found=iface is not None or state is None or state.discovered_at is None,
+            interface_name=link.interface_name,
         )
         verdict = verify_uplink(link.down_mbps, seen, now, rule)
         row = existing.get(link.id)
