@@ -89,7 +89,10 @@ def page_texts(html: str) -> list[str]:
 
 def pages(engine: Engine, data: DashData) -> Iterator[str]:
     """Every page of the site, with every school, uplink, device and campus network."""
-    yield from ("/", "/overview", "/overview/schools", "/status", "/admin/users")
+    # "/" only redirects to the role's landing page (issue 20), which is listed here.
+    yield from ("/overview", "/overview/schools", "/status", "/admin/users")
+    yield from ("/alerts", "/alerts/history", "/alerts/rules", "/alerts/subscriptions")
+    yield from ("/alerts/maintenance", "/alerts/dead-letters")
     yield f"/overview/schools?region={data.county}"
     # A past date: verdicts come from rollups, reasons say "not confirmed on …".
     yield from (f"/overview?as_of={PAST}", f"/overview/schools?as_of={PAST}")
